@@ -1,0 +1,309 @@
+"""A realistic demo data set: a few hundred appeals across every line of business, kind
+and state, made through the same services as production so that every clock and
+timeline row is real. The people are fictional."""
+
+import logging
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from appeals import clocks, roles, services
+from appeals.choices import (
+    Channel,
+    Kind,
+    LineOfBusiness,
+    Outcome,
+    Priority,
+    RequesterType,
+)
+from appeals.models import Appeal, Member, Provider
+
+DEMO_PASSWORD = "appeals-demo-2026"
+
+DEMO_USERS = (
+    # user name, full name, groups, staff
+    ("rita", "Rita Reviewer", (roles.REVIEWER,), False),
+    ("omar", "Omar Intake", (roles.REVIEWER,), False),
+    ("nora", "Nora Nurse", (roles.CLINICAL_REVIEWER,), False),
+    ("dr.patel", "Dr. Anil Patel", (roles.PHYSICIAN_REVIEWER,), False),
+    ("dr.kim", "Dr. Grace Kim", (roles.PHYSICIAN_REVIEWER,), False),
+    ("sam", "Sam Supervisor", (roles.SUPERVISOR,), True),
+)
+
+# Shares from REGULATORY.md section 10 where a figure exists; the rest are judgement.
+LINE_WEIGHTS = {
+    LineOfBusiness.MEDICARE_ADVANTAGE: 45,
+    LineOfBusiness.MEDICARE_PART_D: 15,
+    LineOfBusiness.MEDICAID: 25,
+    LineOfBusiness.COMMERCIAL: 15,
+}
+KINDS_BY_LINE = {
+    LineOfBusiness.MEDICARE_ADVANTAGE: (
+        (Kind.PRE_SERVICE, 45),
+        (Kind.POST_SERVICE, 45),
+        (Kind.PART_B_DRUG, 10),
+    ),
+    LineOfBusiness.MEDICARE_PART_D: ((Kind.PRE_SERVICE, 70), (Kind.POST_SERVICE, 30)),
+    LineOfBusiness.MEDICAID: ((Kind.PRE_SERVICE, 60), (Kind.POST_SERVICE, 40)),
+    LineOfBusiness.COMMERCIAL: ((Kind.PRE_SERVICE, 50), (Kind.POST_SERVICE, 50)),
+}
+REASONS = (
+    ("CO-50", 6, ("27447", "72148", "E0601", "J1745")),
+    ("CO-197", 9, ("27447", "29881", "70553", "97110")),
+    ("CO-16", 18, ("99214", "80053", "93000")),
+    ("CO-96", 16, ("J3490", "S9083", "G0283")),
+    ("CO-97", 8, ("99213", "36415")),
+    ("CO-4", 7, ("99215", "20610")),
+    ("PR-204", 8, ("E1390", "L3000")),
+    ("CO-29", 4, ("99214",)),
+    ("CO-55", 3, ("0042T", "J9999")),
+    ("CO-27", 3, ("99285",)),
+)
+DIAGNOSES = ("M17.11", "I10", "E11.9", "G47.33", "M54.16", "J44.9", "C50.911")
+SPECIALTIES = ("orthopedics", "cardiology", "oncology", "sleep medicine", "neurology")
+STATES = ("FL", "NY", "TX", "IL", "CA", "OH", "GA")
+VULNERABILITY = ("dual_eligible", "ltss", "hospice", "pregnant")
+
+
+def _luhn_npi(rng: random.Random) -> str:
+    """A syntactically valid NPI: nine digits and the Luhn check digit computed with
+    the 80840 prefix that the NPI standard prescribes."""
+    body = "1" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+    digits = [int(d) for d in "80840" + body]
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2 == 0:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return body + str((10 - total % 10) % 10)
+
+
+class Command(BaseCommand):
+    help = "Load demo users and a few hundred realistic appeals."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--appeals", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load appeals only when there are none (for `make run`).",
+        )
+
+    def handle(self, *args, appeals, seed, if_empty, **options):
+        users = self._users()
+
+        if if_empty and Appeal.objects.exists():
+            self.stdout.write("Demo appeals already loaded.")
+        else:
+            # One INFO line per service call is right for production and noise here.
+            service_log = logging.getLogger("appeals")
+            level = service_log.level
+            service_log.setLevel(logging.WARNING)
+            try:
+                self._appeals(count=appeals, seed=seed, users=users)
+            finally:
+                service_log.setLevel(level)
+            self.stdout.write(f"Loaded {appeals} demo appeals.")
+
+        self.stdout.write(f"\nDemo users (password for each: {DEMO_PASSWORD}):")
+        for username, full_name, groups, _staff in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {full_name:<16} {', '.join(groups)}")
+        self.stdout.write("  admin      superuser (Django admin)")
+
+    def _users(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, full_name, groups, staff in DEMO_USERS:
+            first, last = full_name.rsplit(" ", 1)
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "is_staff": staff},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            for name in groups:
+                user.groups.add(Group.objects.get_or_create(name=name)[0])
+            users[username] = user
+
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@localhost", DEMO_PASSWORD)
+        return users
+
+    @transaction.atomic
+    def _appeals(self, *, count: int, seed: int, users: dict) -> None:
+        rng = random.Random(seed)
+        fake = Faker()
+        fake.seed_instance(seed)
+        now = timezone.now()
+
+        providers = [
+            Provider.objects.get_or_create(
+                npi=_luhn_npi(rng),
+                defaults={
+                    "name": f"{fake.last_name()} {rng.choice(SPECIALTIES).title()} "
+                    "Associates",
+                    "specialty": rng.choice(SPECIALTIES),
+                    "contracted": rng.random() < 0.85,
+                },
+            )[0]
+            for _ in range(25)
+        ]
+
+        for index in range(count):
+            member = Member.objects.create(
+                member_id=f"DEMO{seed % 100:02d}{index:06d}",
+                first_name=fake.first_name(),
+                last_name=fake.last_name(),
+                birth_date=fake.date_of_birth(minimum_age=2, maximum_age=95),
+                state=rng.choice(STATES),
+                vulnerability_flags=(
+                    [rng.choice(VULNERABILITY)] if rng.random() < 0.2 else []
+                ),
+            )
+            appeal = self._one_appeal(rng, fake, now, member, rng.choice(providers))
+            self._advance(rng, appeal, now, users)
+
+    def _one_appeal(self, rng, fake, now, member, provider) -> Appeal:
+        line = rng.choices(list(LINE_WEIGHTS), weights=LINE_WEIGHTS.values())[0]
+        kinds, weights = zip(*KINDS_BY_LINE[line], strict=True)
+        kind = rng.choices(kinds, weights=weights)[0]
+        reason, _weight, services_codes = rng.choices(
+            REASONS, weights=[r[1] for r in REASONS]
+        )[0]
+        expedite = kind != Kind.POST_SERVICE and rng.random() < 0.12
+        age = timedelta(minutes=rng.randint(30, 60 * 24 * 45))
+        received_at = now - age
+        requester = rng.choices(
+            [
+                RequesterType.MEMBER,
+                RequesterType.PROVIDER,
+                RequesterType.REPRESENTATIVE,
+            ],
+            weights=[45, 45, 10],
+        )[0]
+        notice_date = clocks.plan_day(received_at) - timedelta(days=rng.randint(3, 70))
+
+        return services.appeal_create(
+            by="demo-loader",
+            member=member,
+            provider=provider,
+            line_of_business=line,
+            kind=kind,
+            received_at=received_at,
+            channel=rng.choice(Channel.values),
+            requester_type=requester,
+            requester_name=(
+                provider.name
+                if requester == RequesterType.PROVIDER
+                else f"{member.first_name} {member.last_name}"
+            ),
+            requester_npi=provider.npi if requester == RequesterType.PROVIDER else "",
+            requested_priority=Priority.EXPEDITED if expedite else Priority.STANDARD,
+            expedite_requested_by=(
+                rng.choice(["member", "physician"]) if expedite else ""
+            ),
+            denial=services.DenialFacts(
+                notice_date=notice_date,
+                reason_codes=[reason],
+                claim_number=(
+                    f"CLM{rng.randint(10**8, 10**9)}"
+                    if kind != Kind.PRE_SERVICE
+                    else ""
+                ),
+                authorization_number=(
+                    f"PA{rng.randint(10**7, 10**8)}" if kind == Kind.PRE_SERVICE else ""
+                ),
+                service_codes=[rng.choice(services_codes)],
+                diagnosis_codes=[rng.choice(DIAGNOSES)],
+                amount=Decimal(rng.randint(80, 42000)),
+                decided_by="um.nguyen",
+            ),
+            summary=fake.sentence(nb_words=14),
+            external_id=f"DEMO-{rng.randint(10**9, 10**10)}",
+            now=received_at,
+        )
+
+    def _advance(self, rng, appeal, now, users) -> None:
+        """Move the appeal along its life as far as its age makes plausible."""
+        window = appeal.decide_by - appeal.received_at
+        used = (now - appeal.received_at) / window if window else 1
+        step = appeal.received_at + min(window / 10, (now - appeal.received_at) / 4)
+        reviewer = rng.choice([users["rita"], users["omar"], users["nora"]])
+        physician = rng.choice([users["dr.patel"], users["dr.kim"]])
+
+        if rng.random() < 0.03:
+            services.appeal_dismiss(
+                appeal=appeal,
+                by=reviewer,
+                reason="Not a valid appeal request",
+                now=step,
+            )
+            return
+        if used < 0.1 and rng.random() < 0.6:
+            return
+
+        services.appeal_assign(appeal=appeal, assignee=reviewer, by="demo-loader")
+        services.appeal_accept(appeal=appeal, by=reviewer, now=step)
+        if used < 0.4:
+            choice = rng.random()
+            if choice < 0.2:
+                services.appeal_request_info(
+                    appeal=appeal, by=reviewer, what="Operative notes", now=step
+                )
+            elif choice < 0.35:
+                services.appeal_refer_to_physician(
+                    appeal=appeal, by=reviewer, reason="Clinical review", now=step
+                )
+            return
+        if rng.random() < 0.03:
+            services.appeal_withdraw(
+                appeal=appeal, by="member-portal", reason="Member withdrew", now=step
+            )
+            return
+        if used > 1 and rng.random() < 0.1:
+            # Left undecided past its deadline, so the sweep has breaches to find.
+            return
+
+        decided_at = min(now, appeal.received_at + window * rng.uniform(0.3, 0.95))
+        outcome = rng.choices(
+            [Outcome.OVERTURNED, Outcome.PARTIALLY_OVERTURNED, Outcome.UPHELD],
+            weights=[70, 10, 20],
+        )[0]
+        services.appeal_decide(
+            appeal=appeal,
+            by=physician,
+            outcome=outcome,
+            rationale="Reviewed the records against the plan's criteria.",
+            criteria="InterQual 2026",
+            now=decided_at,
+        )
+        if rng.random() < 0.25:
+            return
+
+        if appeal.requires_forwarding:
+            services.appeal_forward(appeal=appeal, by=reviewer, now=decided_at)
+            services.appeal_record_forward_notice(
+                appeal=appeal, by=reviewer, now=decided_at
+            )
+        else:
+            services.appeal_send_notice(appeal=appeal, by=reviewer, now=decided_at)
+        appeal.refresh_from_db()
+
+        if appeal.outcome != Outcome.UPHELD and rng.random() < 0.8:
+            appeal = services.appeal_record_effectuation(
+                appeal=appeal,
+                by=reviewer,
+                now=min(now, decided_at + timedelta(hours=20)),
+            )
+        if not appeal.open_obligations() and rng.random() < 0.7:
+            services.appeal_close(appeal=appeal, by=reviewer, now=decided_at)
