@@ -261,9 +261,16 @@ def test_an_extension_adds_fourteen_days_where_the_row_allows_one(
 
 
 NO_EXTENSION_ROWS = [
-    row[:3] for row in DECISION_ROWS if row[3] not in ("MA-PRE-STD", "MA-PRE-EXP")
+    (MA, POST, STD),
+    (MA, PART_B, STD),
+    (MA, PART_B, EXP),
+    (PD, PRE, STD),
+    (PD, PRE, EXP),
+    (PD, POST, STD),
+    (COM, PRE, STD),
+    (COM, PRE, EXP),
+    (COM, POST, STD),
 ]
-NO_EXTENSION_ROWS = [row for row in NO_EXTENSION_ROWS if row[0] != MCD]
 
 
 @pytest.mark.parametrize(("line_of_business", "kind", "priority"), NO_EXTENSION_ROWS)
@@ -405,12 +412,11 @@ def test_a_refused_expedite_is_confirmed_in_writing_within_its_days(
 def test_a_refused_commercial_expedite_has_no_federal_notice_deadline():
     refused_at = datetime(2026, 1, 16, 11, tzinfo=NEW_YORK)
 
-    assert (
-        clocks.expedite_refusal_notice_deadline(
-            line_of_business=COM, refused_at=refused_at
-        )
-        is None
+    notice = clocks.expedite_refusal_notice_deadline(
+        line_of_business=COM, refused_at=refused_at
     )
+
+    assert notice is None
 
 
 def test_an_early_upgrade_runs_72_hours_from_the_upgrade():
@@ -475,20 +481,27 @@ def test_an_upgraded_case_extends_by_fourteen_times_24_hours_from_its_new_deadli
     )
 
 
-@pytest.mark.parametrize("line_of_business", [MA, PD, MCD, COM])
-def test_an_extension_notice_is_due_in_two_days_only_in_medicaid(line_of_business):
+def test_a_medicaid_extension_notice_is_due_within_2_days():
+    extended_at = datetime(2026, 2, 10, 16, tzinfo=NEW_YORK)
+
+    notice = clocks.extension_notice_deadline(
+        line_of_business=MCD, extended_at=extended_at
+    )
+
+    assert (notice.name, notice.rule_id) == ("extension_notice_by", "EXT-NOTICE-MCD")
+    assert notice.citation == "42 CFR 438.408(c)(2)"
+    assert_due(notice, local="2026-02-12 23:59:59 EST", utc="2026-02-13 04:59:59")
+
+
+@pytest.mark.parametrize("line_of_business", [MA, PD, COM])
+def test_an_extension_notice_has_no_deadline_outside_medicaid(line_of_business):
     extended_at = datetime(2026, 2, 10, 16, tzinfo=NEW_YORK)
 
     notice = clocks.extension_notice_deadline(
         line_of_business=line_of_business, extended_at=extended_at
     )
 
-    if line_of_business == MCD:
-        assert notice.rule_id == "EXT-NOTICE-MCD"
-        assert notice.citation == "42 CFR 438.408(c)(2)"
-        assert_due(notice, local="2026-02-12 23:59:59 EST", utc="2026-02-13 04:59:59")
-    else:
-        assert notice is None
+    assert notice is None
 
 
 @pytest.mark.parametrize("line_of_business", [MA, PD])
@@ -748,71 +761,53 @@ def test_the_plan_forwards_nothing_else(line_of_business, missed):
 # Section 5: filing windows.
 
 
+FILING_ROWS = [
+    (MA, "2026-01-14", "FILE-MA", "2026-03-20 23:59:59 EDT", "2026-03-21 03:59:59"),
+    (PD, "2026-01-14", "FILE-PD", "2026-03-20 23:59:59 EDT", "2026-03-21 03:59:59"),
+    (MCD, "2026-01-16", "FILE-MCD", "2026-03-17 23:59:59 EDT", "2026-03-18 03:59:59"),
+    (COM, "2026-01-14", "FILE-COM", "2026-07-13 23:59:59 EDT", "2026-07-14 03:59:59"),
+]
+
+
 @pytest.mark.parametrize(
-    ("line_of_business", "notice_date", "rule_id", "local", "utc"),
-    [
-        (
-            MA,
-            date(2026, 1, 14),
-            "FILE-MA",
-            "2026-03-20 23:59:59 EDT",
-            "2026-03-21 03:59:59",
-        ),
-        (
-            PD,
-            date(2026, 1, 14),
-            "FILE-PD",
-            "2026-03-20 23:59:59 EDT",
-            "2026-03-21 03:59:59",
-        ),
-        (
-            MCD,
-            date(2026, 1, 16),
-            "FILE-MCD",
-            "2026-03-17 23:59:59 EDT",
-            "2026-03-18 03:59:59",
-        ),
-        (
-            COM,
-            date(2026, 1, 14),
-            "FILE-COM",
-            "2026-07-13 23:59:59 EDT",
-            "2026-07-14 03:59:59",
-        ),
-    ],
+    ("line_of_business", "notice_date", "rule_id", "local", "utc"), FILING_ROWS
 )
 def test_each_filing_window_ends_at_the_end_of_its_last_day(
     line_of_business, notice_date, rule_id, local, utc
 ):
     window = clocks.filing_window(
-        line_of_business=line_of_business, denial_notice_date=notice_date
+        line_of_business=line_of_business,
+        denial_notice_date=date.fromisoformat(notice_date),
     )
 
     assert (window.name, window.rule_id) == ("filing_deadline", rule_id)
     assert_due(window, local=local, utc=utc)
 
 
+ROLLED_FILING_ROWS = [
+    # Day 65 is Saturday 03-21.
+    (MA, "2026-01-15", "2026-03-23 23:59:59 EDT", "2026-03-24 03:59:59"),
+    # Day 60 is Memorial Day.
+    (MCD, "2026-03-26", "2026-05-26 23:59:59 EDT", "2026-05-27 03:59:59"),
+    # Day 60 is Friday 07-03, the observed Independence Day.
+    (MCD, "2026-05-04", "2026-07-06 23:59:59 EDT", "2026-07-07 03:59:59"),
+    # Day 60 is Saturday 07-04, Independence Day itself.
+    (MCD, "2026-05-05", "2026-07-06 23:59:59 EDT", "2026-07-07 03:59:59"),
+]
+
+
 @pytest.mark.parametrize(
-    ("line_of_business", "notice_date", "local"),
-    [
-        # Day 65 is Saturday 03-21.
-        (MA, date(2026, 1, 15), "2026-03-23 23:59:59 EDT"),
-        # Day 60 is Memorial Day.
-        (MCD, date(2026, 3, 26), "2026-05-26 23:59:59 EDT"),
-        # Day 60 is Friday 07-03, the observed Independence Day.
-        (MCD, date(2026, 5, 4), "2026-07-06 23:59:59 EDT"),
-        # Day 60 is Saturday 07-04, Independence Day itself.
-        (MCD, date(2026, 5, 5), "2026-07-06 23:59:59 EDT"),
-    ],
+    ("line_of_business", "notice_date", "local", "utc"), ROLLED_FILING_ROWS
 )
 def test_a_filing_window_ending_on_a_closed_day_rolls_to_the_next_business_day(
-    line_of_business, notice_date, local
+    line_of_business, notice_date, local, utc
 ):
     window = clocks.filing_window(
-        line_of_business=line_of_business, denial_notice_date=notice_date
+        line_of_business=line_of_business,
+        denial_notice_date=date.fromisoformat(notice_date),
     )
 
-    assert window.due.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M:%S %Z") == local
+    assert_due(window, local=local, utc=utc)
 
 
 def test_an_appeal_received_in_the_last_second_of_its_window_is_timely():
@@ -1026,12 +1021,12 @@ def test_a_deadline_keeps_the_inputs_that_recompute_it():
         "extended": True,
         "plan_time_zone": "America/New_York",
     }
+    inputs = clock.decide_by.inputs
     recomputed = clocks.case_clocks(
-        **{
-            key: value
-            for key, value in clock.decide_by.inputs.items()
-            if key != "plan_time_zone"
-        }
-        | {"received_at": datetime.fromisoformat(clock.decide_by.inputs["received_at"])}
+        line_of_business=inputs["line_of_business"],
+        kind=inputs["kind"],
+        priority=inputs["priority"],
+        received_at=datetime.fromisoformat(inputs["received_at"]),
+        extended=inputs["extended"],
     )
     assert recomputed.decide_by == clock.decide_by

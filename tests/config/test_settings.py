@@ -48,9 +48,7 @@ def test_production_without_a_secret_key_fails_with_a_clear_error():
 
 
 def test_production_without_allowed_hosts_fails_with_a_clear_error():
-    result = _manage(
-        "check", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 60
-    )
+    result = _manage("check", DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 60)
 
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must list" in result.stderr
