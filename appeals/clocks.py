@@ -55,7 +55,7 @@ class Deadline:
 # day counts; rule_for halves them when the plan has two levels.
 # fmt: off
 RULES: tuple[ClockRule, ...] = (
-    #         rule_id          line of business  kinds  priority  hours  days  extension
+    #         rule_id          line        kinds        priority   hours days  extension
     ClockRule("MA-PRE-STD",    MA,         (PRE,),      STANDARD,  None, 30,   14,
               "42 CFR 422.590(a), (f)"),
     ClockRule("MA-PRE-EXP",    MA,         (PRE,),      EXPEDITED, 72,   None, 14,
@@ -175,7 +175,7 @@ _IRE_NOTICE = "independent_review_notice_at"
 # within 14 cd"; the 72 hours to authorize is the one tracked.
 # fmt: off
 _EFFECTUATIONS = (
-    #                 rule_id             line        kinds       priorities  review
+    #                 rule_id             line        kinds       priorities    review
     #                 anchor         hours days  citation
     _EffectuationRule("EFF-MA-PRE-STD",   MA,         (PRE,),     (STANDARD,),  False,
                       "decide_by",   None, None, "42 CFR 422.618(a)(1)"),
@@ -269,8 +269,8 @@ def is_business_day(day: date) -> bool:
 
 
 def is_met(event_at: datetime, due: datetime) -> bool:
-    # Inclusive and to the second: an event stamped 23:59:59.4 is within the last second
-    # of the day, which REGULATORY.md counts as in time.
+    # Inclusive (REGULATORY.md) and to the second (judgement): an event stamped
+    # 23:59:59.4 is within the last second of the day.
     return _utc(event_at, "event_at").replace(microsecond=0) <= _utc(due, "due")
 
 
@@ -337,11 +337,12 @@ def case_clocks(
         inputs["commercial_appeal_levels"] = _commercial_levels()
     if upgraded:
         # Judgement: physician support arriving late may shorten the clock, never
-        # lengthen it.
+        # lengthen it. current_decide_by already carries an extension taken before the
+        # upgrade; extended=True here is one taken on the expedited clock, after it.
         inputs |= {"expedited_at": expedited_at, "current_decide_by": current_decide_by}
         due = min(
             _utc(current_decide_by, "current_decide_by"),
-            add_hours(expedited_at, rule.decision_hours),
+            add_hours(_utc(expedited_at, "expedited_at"), rule.decision_hours),
         )
     else:
         due = _decision_window(rule, received_at)
@@ -401,20 +402,14 @@ def effectuation_deadlines(
     independent_review_notice_at: datetime | None = None,
 ) -> list[Deadline]:
     rule_for(line_of_business=line_of_business, kind=kind, priority=priority)
-    if by_independent_review and independent_review_notice_at is None:
-        raise ValueError(
-            "independent_review_notice_at: needed for an independent review overturn"
-        )
 
     anchors = {
-        "received_at": _utc(received_at, "received_at"),
-        "decide_by": _utc(decide_by, "decide_by"),
-        "decided_at": _utc(decided_at, "decided_at"),
+        "received_at": received_at,
+        "decide_by": decide_by,
+        "decided_at": decided_at,
+        _IRE_NOTICE: independent_review_notice_at,
     }
-    if independent_review_notice_at is not None:
-        anchors["independent_review_notice_at"] = _utc(
-            independent_review_notice_at, "independent_review_notice_at"
-        )
+    anchors = {name: _utc(at, name) for name, at in anchors.items() if at is not None}
     matching = [
         rule
         for rule in _EFFECTUATIONS
@@ -431,6 +426,8 @@ def effectuation_deadlines(
 
     deadlines = []
     for rule in matching:
+        if rule.anchor not in anchors:
+            raise ValueError(f"{rule.anchor}: {rule.rule_id} runs from it")
         start = anchors[rule.anchor]
         days = rule.days
         if rule.days_setting is not None:

@@ -637,10 +637,10 @@ def appeal_take_extension(
         received_at=appeal.received_at,
         denial_notice_date=appeal.denial_notice_date,
         extended=True,
+        # An upgraded case extends from the deadline in force, not from receipt.
+        expedited_at=appeal.expedited_at,
+        current_decide_by=appeal.decide_by if appeal.expedited_at else None,
     )
-    # A case upgraded to expedited late may already be due before the extended window
-    # of its new rule would end; an extension never brings a deadline forward.
-    extended_due = max(case_clocks.decide_by.due, appeal.decide_by)
     notice = clocks.extension_notice_deadline(
         line_of_business=appeal.line_of_business, extended_at=now
     )
@@ -653,7 +653,7 @@ def appeal_take_extension(
         changes={
             "extended_at": now,
             "extension_reason": reason,
-            "decide_by": extended_due,
+            "decide_by": case_clocks.decide_by.due,
             "extension_notice_by": _due(notice),
         },
         data={"reason": reason, "previous_decide_by": appeal.decide_by.isoformat()},
@@ -703,6 +703,7 @@ def appeal_refuse_expedite(
         changes={
             "priority": Priority.STANDARD,
             "expedite_decision": ExpediteDecision.REFUSED,
+            "expedited_at": None,
             **_clock_fields(case_clocks),
             "expedite_refusal_notice_by": _due(notice),
         },
@@ -757,7 +758,8 @@ def appeal_grant_expedite(
         priority=priority,
         received_at=appeal.received_at,
         denial_notice_date=appeal.denial_notice_date,
-        extended=appeal.extended_at is not None,
+        # current_decide_by already holds any extension taken before the upgrade.
+        extended=False,
         expedited_at=now,
         current_decide_by=appeal.decide_by,
     )

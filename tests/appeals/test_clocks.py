@@ -296,6 +296,21 @@ def test_an_extended_hour_window_is_fourteen_times_24_elapsed_hours_across_dst()
     )
 
 
+def test_an_extended_day_window_ends_at_235959_plan_time_across_dst():
+    received = datetime(2026, 2, 1, 10, tzinfo=NEW_YORK)
+
+    clock = clocks_for(MCD, POST, STD, received)
+
+    assert_due(
+        clock.decide_by, local="2026-03-03 23:59:59 EST", utc="2026-03-04 04:59:59"
+    )
+    assert_due(
+        clock.extended_decide_by,
+        local="2026-03-17 23:59:59 EDT",
+        utc="2026-03-18 03:59:59",
+    )
+
+
 def test_a_two_level_commercial_plan_decides_pre_service_in_15_days(settings):
     settings.COMMERCIAL_APPEAL_LEVELS = 2
 
@@ -479,6 +494,29 @@ def test_an_upgraded_case_extends_by_fourteen_times_24_hours_from_its_new_deadli
     assert_due(
         clock.decide_by, local="2026-02-06 13:15:00 EST", utc="2026-02-06 18:15:00"
     )
+
+
+def test_recomputing_an_upgraded_case_from_its_own_deadline_changes_nothing():
+    standard = clocks_for(MA, PRE, STD)
+    upgraded_at = datetime(2026, 1, 20, 13, 15, tzinfo=NEW_YORK)
+    upgraded = clocks_for(
+        MA, PRE, EXP, expedited_at=upgraded_at, current_decide_by=standard.decide_by.due
+    )
+
+    again = clocks_for(
+        MA, PRE, EXP, expedited_at=upgraded_at, current_decide_by=upgraded.decide_by.due
+    )
+    extended = clocks_for(
+        MA,
+        PRE,
+        EXP,
+        expedited_at=upgraded_at,
+        current_decide_by=upgraded.decide_by.due,
+        extended=True,
+    )
+
+    assert again.decide_by.due == upgraded.decide_by.due
+    assert extended.decide_by.due == upgraded.decide_by.due + timedelta(days=14)
 
 
 def test_a_medicaid_extension_notice_is_due_within_2_days():

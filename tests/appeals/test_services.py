@@ -381,3 +381,39 @@ def test_a_change_is_announced_only_after_commit(django_capture_on_commit_callba
         services.appeal_changed.disconnect(listener)
 
     assert heard == [(appeal.pk, "created")]
+
+
+def test_an_extension_after_an_upgrade_adds_fourteen_days_to_the_deadline_in_force(
+    reviewer,
+):
+    appeal = make_appeal(received_at=RECEIVED)
+    upgraded_at = RECEIVED + timedelta(days=20)
+    appeal = services.appeal_grant_expedite(
+        appeal=appeal, by=reviewer, reason="Physician letter", now=upgraded_at
+    )
+
+    appeal = services.appeal_take_extension(
+        appeal=appeal,
+        by=reviewer,
+        reason="member_request",
+        now=upgraded_at + timedelta(hours=1),
+    )
+
+    assert appeal.decide_by == upgraded_at + timedelta(hours=72 + 14 * 24)
+
+
+def test_an_upgrade_after_an_extension_never_lengthens_the_deadline(reviewer):
+    appeal = make_appeal(received_at=RECEIVED)
+    appeal = services.appeal_take_extension(
+        appeal=appeal, by=reviewer, reason="member_request", now=RECEIVED
+    )
+    extended = appeal.decide_by
+
+    appeal = services.appeal_grant_expedite(
+        appeal=appeal,
+        by=reviewer,
+        reason="Physician letter",
+        now=extended - timedelta(hours=10),
+    )
+
+    assert appeal.decide_by == extended
