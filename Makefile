@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTHON ?= python3
 
-.PHONY: venv run test bench lint format clean
+.PHONY: venv chromium run test bench lint format clean
 
 venv: $(VENV)/.installed
 
@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt
 
 # Web server, Celery worker and beat side by side; Ctrl-C stops all three.
 run: venv
-	mkdir -p var/broker/out var/broker/processed var/media
+	mkdir -p var/broker/out var/broker/processed var/broker/control var/media
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data --if-empty
 	trap 'kill 0' EXIT; \
@@ -25,7 +25,13 @@ run: venv
 		--schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: venv
+# Debian's Chromium for the Playwright browser tests (needs root to install).
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "Chromium is missing: apt-get install chromium (browser tests skip)"
+
+test: venv chromium
 	$(VENV)/bin/pytest
 
 bench: venv

@@ -130,3 +130,7 @@ class AppealDocumentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+import appeals.admin_integrations  # noqa: E402, F401
+import appeals.admin_scoring  # noqa: E402, F401

@@ -148,15 +148,26 @@ COMMERCIAL_ACKNOWLEDGEMENT_BUSINESS_DAYS = env_int(
 # that `make run` needs nothing but Python.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
+# Publishing happens on commit inside a request: with Redis down it must fail within
+# a second, not hang the request (appeals/receivers.py logs and moves on).
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "out"),
         "data_folder_out": str(CELERY_BROKER_DIR / "out"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -166,11 +177,40 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_IGNORE_RESULT = True
+# A worker child past this resident size (KiB) is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 300_000
+# The database is the system of record, so a missed run is simply caught up by the
+# next one: each message expires before the next is due rather than piling up while
+# the workers are down.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines": {
+        "task": "appeals.sweep_deadlines",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "rescore-open-appeals": {
+        "task": "appeals.rescore_open_appeals",
+        "schedule": env_int("APPEALS_RESCORE_SECONDS", 300),
+        "options": {"expires": 280},
+    },
+    "refresh-deadline-checks": {
+        "task": "appeals.refresh_deadline_checks",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per integration key (appeals/api/throttling.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "integration": env_str("API_THROTTLE_RATE", "1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Appeals Desk API",

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -43,6 +44,9 @@ AWAITING_DECISION = (
 # Open: someone still owes the member something (a decision, a notice, a forwarding).
 OPEN_STATUSES = (*AWAITING_DECISION, Status.DECIDED, Status.NOTIFIED, Status.FORWARDED)
 FINAL_STATUSES = (Status.CLOSED, Status.DISMISSED, Status.WITHDRAWN)
+# Where a reviewer still has work; after a notice or a forwarding only bookkeeping is
+# left.
+WORKING_STATUSES = (*AWAITING_DECISION, Status.DECIDED)
 ADVERSE_OUTCOMES = (Outcome.UPHELD, Outcome.PARTIALLY_OVERTURNED)
 FAVOURABLE_OUTCOMES = (Outcome.OVERTURNED, Outcome.PARTIALLY_OVERTURNED)
 # Lines whose missed decision deadline sends the case to the independent review entity
@@ -139,6 +143,14 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The submitting system's own id."
+    )
+    integration = models.ForeignKey(
+        "appeals.Integration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        help_text="The system that posted the appeal over the API.",
     )
 
     line_of_business = models.CharField(max_length=20, choices=LineOfBusiness.choices)
@@ -293,14 +305,27 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
                 name="appeal_open_decide_by",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The reviewers' queue reads in exactly this order and stops at a page, so
+            # the index must match it, NULLS LAST included (a plain score DESC index
+            # keeps nulls first in PostgreSQL and forces a sort of every open case).
             models.Index(
-                fields=["-score"],
-                name="appeal_open_score",
-                condition=models.Q(status__in=OPEN_STATUSES),
+                F("score").desc(nulls_last=True),
+                F("decide_by").asc(nulls_last=True),
+                F("id").asc(),
+                name="appeal_queue_order",
+                condition=models.Q(status__in=WORKING_STATUSES),
             ),
             models.Index(fields=["assignee", "status"], name="appeal_assignee_status"),
             models.Index(fields=["updated_at"], name="appeal_updated_at"),
             models.Index(fields=["status"], name="appeal_status"),
+        ]
+        constraints = [
+            # A retry of the same submission never makes a second appeal.
+            models.UniqueConstraint(
+                fields=["integration", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="appeal_integration_external_id",
+            )
         ]
 
     def __str__(self):

@@ -251,7 +251,7 @@ def test_a_registered_decision_guard_can_refuse_a_decision(reviewer):
                 appeal=appeal, by=reviewer, outcome="overturned", rationale="Met"
             )
     finally:
-        services._decision_guards.remove(protocol_incomplete)
+        services.base._decision_guards.remove(protocol_incomplete)
 
     assert refused.value.reasons == ["Step 3 of the review protocol is not complete."]
 

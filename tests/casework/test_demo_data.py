@@ -5,6 +5,8 @@ from django.urls import reverse
 from appeals.choices import LineOfBusiness
 from appeals.models import Appeal, Status, TimelineEvent
 from casework.management.commands.load_demo_data import DEMO_PASSWORD
+from casework.models import ReviewerProfile
+from casework.services import case_claim_next
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +47,15 @@ def test_the_home_page_requires_sign_in(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_demo_reviewers_get_profiles_and_can_claim_a_case():
+    call_command("load_demo_data", appeals=30, seed=7)
+    rita = ReviewerProfile.objects.get(user__username="rita")
+
+    claimed = case_claim_next(user=rita.user)
+
+    assert rita.reports_to.username == "sam"
+    assert ReviewerProfile.objects.get(user__username="dr.kim").specialties
+    assert claimed is not None
+    assert claimed.assignee == rita.user

@@ -24,6 +24,8 @@ from appeals.choices import (
     RequesterType,
 )
 from appeals.models import Appeal, Member, Provider
+from casework.models import Discipline, ReviewerProfile, StepCompletion
+from casework.services import case_protocol_start, protocol_step_complete
 
 DEMO_PASSWORD = "appeals-demo-2026"
 
@@ -69,6 +71,44 @@ REASONS = (
 DIAGNOSES = ("M17.11", "I10", "E11.9", "G47.33", "M54.16", "J44.9", "C50.911")
 SPECIALTIES = ("orthopedics", "cardiology", "oncology", "sleep medicine", "neurology")
 STATES = ("FL", "NY", "TX", "IL", "CA", "OH", "GA")
+ALL_LINES = list(LineOfBusiness.values)
+
+# Reviewer skills for the demo users: user name, discipline, lines of business,
+# specialties, licensed states, NPI, reports to, cap on open cases.
+DEMO_PROFILES = (
+    ("rita", Discipline.ADMINISTRATIVE, ALL_LINES, [], [], "", "sam", 25),
+    (
+        "omar",
+        Discipline.ADMINISTRATIVE,
+        [LineOfBusiness.MEDICARE_ADVANTAGE, LineOfBusiness.MEDICARE_PART_D],
+        [],
+        [],
+        "",
+        "sam",
+        25,
+    ),
+    ("nora", Discipline.CLINICAL, ALL_LINES, [], list(STATES), "", "sam", 20),
+    (
+        "dr.patel",
+        Discipline.CLINICAL,
+        ALL_LINES,
+        ["orthopedics", "cardiology", "neurology"],
+        list(STATES),
+        "1730111111",
+        "",
+        15,
+    ),
+    (
+        "dr.kim",
+        Discipline.CLINICAL,
+        ALL_LINES,
+        ["oncology", "sleep medicine", "internal medicine"],
+        list(STATES),
+        "1730222222",
+        "",
+        15,
+    ),
+)
 VULNERABILITY = ("dual_eligible", "ltss", "hospice", "pregnant")
 
 
@@ -137,6 +177,29 @@ class Command(BaseCommand):
 
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@localhost", DEMO_PASSWORD)
+
+        for (
+            username,
+            discipline,
+            lines,
+            specialties,
+            states,
+            npi,
+            boss,
+            cap,
+        ) in DEMO_PROFILES:
+            ReviewerProfile.objects.get_or_create(
+                user=users[username],
+                defaults={
+                    "discipline": discipline,
+                    "lines_of_business": lines,
+                    "specialties": specialties,
+                    "licensed_states": states,
+                    "npi": npi,
+                    "reports_to": users.get(boss),
+                    "max_open_cases": cap,
+                },
+            )
         return users
 
     @transaction.atomic
@@ -233,6 +296,22 @@ class Command(BaseCommand):
             now=received_at,
         )
 
+    def _work_protocol(self, appeal, physician, at) -> None:
+        """Complete the required steps, as the decision guard demands."""
+        protocol = case_protocol_start(appeal=appeal, now=at)
+        if protocol is None:
+            return
+        for step in protocol.steps:
+            if step["required"]:
+                protocol_step_complete(
+                    appeal=appeal,
+                    user=physician,
+                    step_key=step["key"],
+                    result=StepCompletion.Result.DONE,
+                    finding="Checked against the record.",
+                    now=at,
+                )
+
     def _advance(self, rng, appeal, now, users) -> None:
         """Move the appeal along its life as far as its age makes plausible."""
         window = appeal.decide_by - appeal.received_at
@@ -254,6 +333,7 @@ class Command(BaseCommand):
 
         services.appeal_assign(appeal=appeal, assignee=reviewer, by="demo-loader")
         services.appeal_accept(appeal=appeal, by=reviewer, now=step)
+        case_protocol_start(appeal=appeal, now=step)
         if used < 0.4:
             choice = rng.random()
             if choice < 0.2:
@@ -279,6 +359,7 @@ class Command(BaseCommand):
             [Outcome.OVERTURNED, Outcome.PARTIALLY_OVERTURNED, Outcome.UPHELD],
             weights=[70, 10, 20],
         )[0]
+        self._work_protocol(appeal, physician, decided_at)
         services.appeal_decide(
             appeal=appeal,
             by=physician,

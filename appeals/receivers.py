@@ -1,0 +1,30 @@
+"""Reactions to appeal changes. The broker is not the system of record: if it cannot
+take a message, the change still stands and the periodic rescoring catches up."""
+
+import logging
+
+from django.dispatch import receiver
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+from appeals import tasks
+from appeals.services import appeal_changed
+
+logger = logging.getLogger(__name__)
+
+BROKER_ERRORS = (KombuError, RedisError, OSError, TimeoutError)
+
+
+@receiver(appeal_changed, dispatch_uid="appeals.enqueue_rescoring")
+def enqueue_rescoring(sender, appeal_id: int, change: str, **kwargs) -> None:
+    # Sent on commit by the services, so the worker finds the committed row.
+    try:
+        tasks.rescore_appeal.apply_async(args=[appeal_id], retry=False)
+    except BROKER_ERRORS as error:
+        logger.warning(
+            "Appeal AP-%07d: rescoring after %s not queued (%s); the periodic pass "
+            "will catch up",
+            appeal_id,
+            change,
+            error.__class__.__name__,
+        )
