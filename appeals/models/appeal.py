@@ -3,7 +3,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -299,21 +298,13 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        # The queue's own index (score DESC NULLS LAST, decide_by, id) is made by
+        # migration 0005 on PostgreSQL only, since SQLite cannot declare it.
         indexes = [
             models.Index(
                 fields=["decide_by"],
                 name="appeal_open_decide_by",
                 condition=models.Q(status__in=OPEN_STATUSES),
-            ),
-            # The reviewers' queue reads in exactly this order and stops at a page, so
-            # the index must match it, NULLS LAST included (a plain score DESC index
-            # keeps nulls first in PostgreSQL and forces a sort of every open case).
-            models.Index(
-                F("score").desc(nulls_last=True),
-                F("decide_by").asc(nulls_last=True),
-                F("id").asc(),
-                name="appeal_queue_order",
-                condition=models.Q(status__in=WORKING_STATUSES),
             ),
             models.Index(fields=["assignee", "status"], name="appeal_assignee_status"),
             models.Index(fields=["updated_at"], name="appeal_updated_at"),

@@ -37,6 +37,7 @@ from appeals.choices import Channel, Kind, LineOfBusiness, Outcome, RequesterTyp
 from appeals.clocks import plan_zone
 from appeals.models import Appeal, Member, Provider
 from casework import services as casework_services
+from casework.case_mix import KINDS_BY_LINE, LINE_WEIGHTS
 from casework.models import CaseProtocol, Discipline, ReviewerProfile
 
 logger = logging.getLogger(__name__)
@@ -44,24 +45,6 @@ logger = logging.getLogger(__name__)
 POLICIES = ("fifo", "edf", "score")
 SCRATCH_ENV = "APPEALS_SIMULATION_SCRATCH"
 
-# REGULATORY.md section 10 where a figure exists (overturn share, expedited share);
-# the line and kind mix follow the demo data.
-LINE_WEIGHTS = {
-    LineOfBusiness.MEDICARE_ADVANTAGE: 45,
-    LineOfBusiness.MEDICARE_PART_D: 15,
-    LineOfBusiness.MEDICAID: 25,
-    LineOfBusiness.COMMERCIAL: 15,
-}
-KINDS_BY_LINE = {
-    LineOfBusiness.MEDICARE_ADVANTAGE: (
-        (Kind.PRE_SERVICE, 45),
-        (Kind.POST_SERVICE, 45),
-        (Kind.PART_B_DRUG, 10),
-    ),
-    LineOfBusiness.MEDICARE_PART_D: ((Kind.PRE_SERVICE, 70), (Kind.POST_SERVICE, 30)),
-    LineOfBusiness.MEDICAID: ((Kind.PRE_SERVICE, 60), (Kind.POST_SERVICE, 40)),
-    LineOfBusiness.COMMERCIAL: ((Kind.PRE_SERVICE, 50), (Kind.POST_SERVICE, 50)),
-}
 REASONS = (("CO-197", 45), ("CO-16", 25), ("CO-50", 15), ("CO-96", 15))
 SERVICES = ("97110", "27447", "70553", "E0601", "J1745", "99214")
 MEMBER_STATE = "FL"

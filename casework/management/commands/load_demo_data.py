@@ -24,6 +24,7 @@ from appeals.choices import (
     RequesterType,
 )
 from appeals.models import Appeal, Member, Provider
+from casework.case_mix import KINDS_BY_LINE, LINE_WEIGHTS
 from casework.models import Discipline, ReviewerProfile, StepCompletion
 from casework.services import case_protocol_start, protocol_step_complete
 
@@ -39,23 +40,6 @@ DEMO_USERS = (
     ("sam", "Sam Supervisor", (roles.SUPERVISOR,), True),
 )
 
-# Shares from REGULATORY.md section 10 where a figure exists; the rest are judgement.
-LINE_WEIGHTS = {
-    LineOfBusiness.MEDICARE_ADVANTAGE: 45,
-    LineOfBusiness.MEDICARE_PART_D: 15,
-    LineOfBusiness.MEDICAID: 25,
-    LineOfBusiness.COMMERCIAL: 15,
-}
-KINDS_BY_LINE = {
-    LineOfBusiness.MEDICARE_ADVANTAGE: (
-        (Kind.PRE_SERVICE, 45),
-        (Kind.POST_SERVICE, 45),
-        (Kind.PART_B_DRUG, 10),
-    ),
-    LineOfBusiness.MEDICARE_PART_D: ((Kind.PRE_SERVICE, 70), (Kind.POST_SERVICE, 30)),
-    LineOfBusiness.MEDICAID: ((Kind.PRE_SERVICE, 60), (Kind.POST_SERVICE, 40)),
-    LineOfBusiness.COMMERCIAL: ((Kind.PRE_SERVICE, 50), (Kind.POST_SERVICE, 50)),
-}
 REASONS = (
     ("CO-50", 6, ("27447", "72148", "E0601", "J1745")),
     ("CO-197", 9, ("27447", "29881", "70553", "97110")),
