@@ -15,6 +15,8 @@ from config.env import env_bool, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("APPEALS_VAR_DIR", str(BASE_DIR / "var")))
+# Local state (the SQLite demo database, the file broker, uploads) lives here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 

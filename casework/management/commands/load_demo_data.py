@@ -24,11 +24,15 @@ from appeals.choices import (
     RequesterType,
 )
 from appeals.models import Appeal, Member, Provider
+from appeals.models.appeal import WORKING_STATUSES
+from appeals.scoring import appeals_rescore_open
 from casework.case_mix import KINDS_BY_LINE, LINE_WEIGHTS
 from casework.models import Discipline, ReviewerProfile, StepCompletion
 from casework.services import case_protocol_start, protocol_step_complete
 
 DEMO_PASSWORD = "appeals-demo-2026"
+# Open cases each demo reviewer holds, well under the caps of their profiles.
+DEMO_WORKING_CASES = 12
 
 DEMO_USERS = (
     # user name, full name, groups, staff
@@ -134,6 +138,9 @@ class Command(BaseCommand):
             service_log.setLevel(logging.WARNING)
             try:
                 self._appeals(count=appeals, seed=seed, users=users)
+                # Score now rather than at beat's next pass, so the first queue a new
+                # user opens is already in urgency order.
+                appeals_rescore_open()
             finally:
                 service_log.setLevel(level)
             self.stdout.write(f"Loaded {appeals} demo appeals.")
@@ -296,12 +303,18 @@ class Command(BaseCommand):
                     now=at,
                 )
 
+    def _working_count(self, user) -> int:
+        return Appeal.objects.filter(assignee=user, status__in=WORKING_STATUSES).count()
+
+    def _least_loaded(self, reviewers):
+        return min(reviewers, key=self._working_count)
+
     def _advance(self, rng, appeal, now, users) -> None:
         """Move the appeal along its life as far as its age makes plausible."""
         window = appeal.decide_by - appeal.received_at
         used = (now - appeal.received_at) / window if window else 1
         step = appeal.received_at + min(window / 10, (now - appeal.received_at) / 4)
-        reviewer = rng.choice([users["rita"], users["omar"], users["nora"]])
+        reviewer = self._least_loaded([users["rita"], users["omar"], users["nora"]])
         physician = rng.choice([users["dr.patel"], users["dr.kim"]])
 
         if rng.random() < 0.03:
@@ -315,7 +328,9 @@ class Command(BaseCommand):
         if used < 0.1 and rng.random() < 0.6:
             return
 
-        services.appeal_assign(appeal=appeal, assignee=reviewer, by="demo-loader")
+        # Demo reviewers keep room under their caps, so "Get next case" works at once.
+        if self._working_count(reviewer) < DEMO_WORKING_CASES:
+            services.appeal_assign(appeal=appeal, assignee=reviewer, by="demo-loader")
         services.appeal_accept(appeal=appeal, by=reviewer, now=step)
         case_protocol_start(appeal=appeal, now=step)
         if used < 0.4:
@@ -334,8 +349,9 @@ class Command(BaseCommand):
                 appeal=appeal, by="member-portal", reason="Member withdrew", now=step
             )
             return
-        if used > 1 and rng.random() < 0.1:
-            # Left undecided past its deadline, so the sweep has breaches to find.
+        missed_lately = now - timedelta(days=2) < appeal.decide_by < now
+        if missed_lately and rng.random() < 0.3:
+            # A few fresh breaches, so the sweep and the dashboard have work to show.
             return
 
         decided_at = min(now, appeal.received_at + window * rng.uniform(0.3, 0.95))
@@ -352,7 +368,8 @@ class Command(BaseCommand):
             criteria="InterQual 2026",
             now=decided_at,
         )
-        if rng.random() < 0.25:
+        decided_lately = decided_at > now - timedelta(days=2)
+        if decided_lately and rng.random() < 0.5:
             return
 
         if appeal.requires_forwarding:
@@ -364,7 +381,9 @@ class Command(BaseCommand):
             services.appeal_send_notice(appeal=appeal, by=reviewer, now=decided_at)
         appeal.refresh_from_db()
 
-        if appeal.outcome != Outcome.UPHELD and rng.random() < 0.8:
+        if appeal.outcome != Outcome.UPHELD and (
+            not decided_lately or rng.random() < 0.5
+        ):
             appeal = services.appeal_record_effectuation(
                 appeal=appeal,
                 by=reviewer,
