@@ -49,7 +49,8 @@ def horizontal_bars(
         body.append(
             f'<text x="10" y="20" font-size="13" fill="{MUTED}">No data.</text>'
         )
-    return _svg(label_width + bar_width + 70, height, title, body)
+    # Room after the longest bar for a value label such as "100% of 1,234".
+    return _svg(label_width + bar_width + 110, height, title, body)
 
 
 def share_columns(

@@ -97,7 +97,8 @@ DEMO_PROFILES = (
         15,
     ),
 )
-VULNERABILITY = ("dual_eligible", "ltss", "hospice", "pregnant")
+# Flags any member may carry; pregnancy is drawn only for members of child-bearing age.
+VULNERABILITY = ("dual_eligible", "ltss", "hospice")
 
 
 def _luhn_npi(rng: random.Random) -> str:
@@ -214,15 +215,17 @@ class Command(BaseCommand):
         ]
 
         for index in range(count):
+            birth_date = fake.date_of_birth(minimum_age=2, maximum_age=95)
+            flags = [rng.choice(VULNERABILITY)] if rng.random() < 0.2 else []
+            if 18 <= now.year - birth_date.year <= 44 and rng.random() < 0.05:
+                flags.append("pregnant")
             member = Member.objects.create(
                 member_id=f"DEMO{seed % 100:02d}{index:06d}",
                 first_name=fake.first_name(),
                 last_name=fake.last_name(),
-                birth_date=fake.date_of_birth(minimum_age=2, maximum_age=95),
+                birth_date=birth_date,
                 state=rng.choice(STATES),
-                vulnerability_flags=(
-                    [rng.choice(VULNERABILITY)] if rng.random() < 0.2 else []
-                ),
+                vulnerability_flags=flags,
             )
             appeal = self._one_appeal(rng, fake, now, member, rng.choice(providers))
             self._advance(rng, appeal, now, users)
@@ -328,8 +331,10 @@ class Command(BaseCommand):
         if used < 0.1 and rng.random() < 0.6:
             return
 
-        # Demo reviewers keep room under their caps, so "Get next case" works at once.
-        if self._working_count(reviewer) < DEMO_WORKING_CASES:
+        # Demo reviewers keep room under their caps, and some accepted cases wait in
+        # the queue, so that "Get next case" has something to give at once.
+        held = self._working_count(reviewer) < DEMO_WORKING_CASES
+        if held and rng.random() < 0.7:
             services.appeal_assign(appeal=appeal, assignee=reviewer, by="demo-loader")
         services.appeal_accept(appeal=appeal, by=reviewer, now=step)
         case_protocol_start(appeal=appeal, now=step)
