@@ -119,25 +119,27 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     """An appeal of a denied claim or authorization, with its clocks and its status.
 
     Allowed moves of `status` (django-fsm enforces them; services wrap each one with its
-    timeline event and clock changes, see appeals/services.py):
+    timeline event and clock changes, see appeals/services/). "Before a decision" is
+    received, in_review, pending_info and clinical_review.
 
-    | transition          | from                                  | to              | refused when                          |
-    | ------------------- | ------------------------------------- | --------------- | ------------------------------------- |
-    | accept              | received                              | in_review       |                                       |
-    | dismiss             | received                              | dismissed       |                                       |
-    | request_info        | in_review                             | pending_info    |                                       |
-    | info_received       | pending_info                          | in_review       |                                       |
-    | refer_to_physician  | in_review                             | clinical_review |                                       |
-    | return_to_review    | clinical_review                       | in_review       |                                       |
-    | decide              | in_review                             | decided         | protocol incomplete; unqualified      |
-    | send_notice         | decided                               | notified        | the case must be forwarded instead    |
-    | forward             | decided                               | forwarded       | nothing to forward                    |
-    | forward             | received, in_review, pending_info,    | forwarded       | decision deadline not yet missed, or  |
-    |                     | clinical_review                       |                 | a line that does not forward          |
-    | close               | notified, forwarded                   | closed          | an obligation is open                 |
-    | withdraw            | received, in_review, pending_info,    | withdrawn       |                                       |
-    |                     | clinical_review                       |                 |                                       |
-    """  # noqa: E501
+    | transition         | from              | to              | refused when          |
+    | ------------------ | ----------------- | --------------- | --------------------- |
+    | accept             | received          | in_review       |                       |
+    | dismiss            | received          | dismissed       |                       |
+    | request_info       | in_review         | pending_info    |                       |
+    | info_received      | pending_info      | in_review       |                       |
+    | refer_to_physician | in_review         | clinical_review |                       |
+    | return_to_review   | clinical_review   | in_review       |                       |
+    | decide             | in_review         | decided         | protocol incomplete;  |
+    |                    |                   |                 | decider not qualified |
+    | send_notice        | decided           | notified        | must be forwarded     |
+    | forward            | decided           | forwarded       | nothing to forward    |
+    | forward            | before a decision | forwarded       | deadline not missed,  |
+    |                    |                   |                 | or a line not sent on |
+    | close              | notified,         | closed          | an obligation is open |
+    |                    | forwarded         |                 |                       |
+    | withdraw           | before a decision | withdrawn       |                       |
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     external_id = models.CharField(
