@@ -326,19 +326,8 @@ def appeal_track_forwarding(*, appeal: Appeal, now: datetime) -> Appeal:
 
     appeal.forward_by = deadline.due
     Appeal.objects.filter(pk=appeal.pk).update(forward_by=deadline.due, updated_at=now)
-    TimelineEvent.objects.create(
-        appeal=appeal,
-        kind=TimelineEvent.Kind.DEADLINE,
-        at=now,
-        actor_label=SWEEPER,
-        reason=f"{deadline.name} computed by rule {deadline.rule_id}",
-        data={
-            "name": deadline.name,
-            "due": deadline.due.isoformat(),
-            "rule_id": deadline.rule_id,
-            "citation": deadline.citation,
-            "inputs": deadline.inputs,
-        },
+    TimelineEvent.objects.bulk_create(
+        services.deadline_events(appeal, [deadline], at=now, by=SWEEPER)
     )
     return appeal
 

@@ -9,14 +9,11 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.db.models.signals import pre_save
-from django.dispatch import receiver
 from django.utils import timezone
 
 from appeals import services
@@ -237,21 +234,6 @@ def _existing(integration: Integration, external_id: str) -> Appeal:
     return Appeal.objects.get(integration=integration, external_id=external_id)
 
 
-# appeal_create takes no integration, so the one posting is handed to the INSERT by
-# a pre_save hook: the unique (integration, external_id) constraint is then checked
-# inside appeal_create's own savepoint, and a duplicate costs no extra statement.
-_posting_integration: ContextVar[Integration | None] = ContextVar(
-    "posting_integration", default=None
-)
-
-
-@receiver(pre_save, sender=Appeal, dispatch_uid="appeals.intake.set_integration")
-def _set_posting_integration(sender, instance: Appeal, **kwargs) -> None:
-    integration = _posting_integration.get()
-    if integration is not None and instance._state.adding:
-        instance.integration = integration
-
-
 def appeal_intake(
     *, integration: Integration, data: dict, now: datetime | None = None
 ) -> Appeal:
@@ -274,10 +256,12 @@ def appeal_intake(
             else []
         )
 
-        token = _posting_integration.set(integration)
         try:
+            # The unique (integration, external_id) constraint is checked by the
+            # INSERT inside appeal_create's savepoint: a duplicate costs no extra query.
             return services.appeal_create(
                 by=integration.actor_label,
+                integration=integration,
                 member=member,
                 provider=provider,
                 line_of_business=data["line_of_business"],
@@ -299,8 +283,6 @@ def appeal_intake(
             if not external_id:
                 raise
             existing = _existing(integration, external_id)
-        finally:
-            _posting_integration.reset(token)
 
     # Raised outside the atomic block, which would otherwise doom the caller's
     # transaction along with this item.
@@ -405,12 +387,7 @@ def document_attach(
             "sha256": document.sha256,
         },
     )
-    appeal_id = appeal.pk
-    transaction.on_commit(
-        lambda: services.appeal_changed.send(
-            sender=Appeal, appeal_id=appeal_id, change="document"
-        )
-    )
+    services.announce_change(appeal, "document")
 
     logger.info("Appeal %s: document %s attached", appeal.case_number, document.pk)
     return document

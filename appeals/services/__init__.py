@@ -12,7 +12,9 @@ from appeals.services.base import (
     DecisionGuard,
     DenialFacts,
     TransitionRefused,
+    announce_change,
     appeal_changed,
+    deadline_events,
     register_decision_guard,
 )
 from appeals.services.clock_changes import (
@@ -51,6 +53,7 @@ __all__ = [
     "DecisionGuard",
     "DenialFacts",
     "TransitionRefused",
+    "announce_change",
     "appeal_accept",
     "appeal_acknowledge",
     "appeal_add_note",
@@ -73,6 +76,7 @@ __all__ = [
     "appeal_send_notice",
     "appeal_take_extension",
     "appeal_withdraw",
+    "deadline_events",
     "decision_refusals",
     "register_decision_guard",
     "transition_refusals",

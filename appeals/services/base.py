@@ -68,7 +68,7 @@ def _event(appeal: Appeal, *, kind: str, at: datetime, by: Actor, **values):
     return TimelineEvent(appeal=appeal, kind=kind, at=at, **_actor_fields(by), **values)
 
 
-def _deadline_events(
+def deadline_events(
     appeal: Appeal, deadlines: list[clocks.Deadline], *, at: datetime, by: Actor
 ) -> list[TimelineEvent]:
     return [
@@ -90,7 +90,7 @@ def _deadline_events(
     ]
 
 
-def _announce(appeal: Appeal, change: str) -> None:
+def announce_change(appeal: Appeal, change: str) -> None:
     appeal_id = appeal.pk
     transaction.on_commit(
         lambda: appeal_changed.send(sender=Appeal, appeal_id=appeal_id, change=change)
@@ -140,10 +140,10 @@ def _record(
     TimelineEvent.objects.bulk_create(
         [
             _event(appeal, kind=kind, at=now, by=by, reason=reason, data=data or {}),
-            *_deadline_events(appeal, list(deadlines), at=now, by=by),
+            *deadline_events(appeal, list(deadlines), at=now, by=by),
         ]
     )
-    _announce(appeal, change)
+    announce_change(appeal, change)
 
     logger.info("Appeal %s: %s", appeal.case_number, change)
     return appeal

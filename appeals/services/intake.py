@@ -20,10 +20,10 @@ from appeals.models import Appeal, Member, Provider, TimelineEvent
 from appeals.services.base import (
     Actor,
     DenialFacts,
-    _announce,
     _clock_fields,
-    _deadline_events,
     _event,
+    announce_change,
+    deadline_events,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def appeal_create(
     requester_npi: str = "",
     summary: str = "",
     external_id: str = "",
+    integration=None,
     extra_flags: list[str] | None = None,
     now: datetime | None = None,
 ) -> Appeal:
@@ -119,6 +120,7 @@ def appeal_create(
 
     appeal = Appeal.objects.create(
         external_id=external_id,
+        integration=integration,
         line_of_business=line_of_business,
         kind=kind,
         priority=priority,
@@ -161,10 +163,10 @@ def appeal_create(
                     "flags": flags,
                 },
             ),
-            *_deadline_events(appeal, case_clocks.all(), at=now, by=by),
+            *deadline_events(appeal, case_clocks.all(), at=now, by=by),
         ]
     )
-    _announce(appeal, "created")
+    announce_change(appeal, "created")
 
     logger.info("Appeal %s received (%s)", appeal.case_number, appeal.clock_rule_id)
     return appeal

@@ -17,11 +17,11 @@ from appeals.services.base import (
     Actor,
     AppealConflict,
     TransitionRefused,
-    _announce,
-    _deadline_events,
     _decision_guards,
     _event,
     _require_reason,
+    announce_change,
+    deadline_events,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def _transition(
             f"{appeal.case_number} was changed by someone else while you were "
             f"working on it; it is now {Status(appeal.status).label.lower()}."
         ) from None
-    _announce(appeal, name)
+    announce_change(appeal, name)
 
     logger.info(
         "Appeal %s: %s (%s -> %s)", appeal.case_number, name, source, appeal.status
@@ -265,7 +265,7 @@ def appeal_decide(
             "pay_by": due.get("pay_by"),
             "forward_by": due.get("forward_by"),
         },
-        extra_events=_deadline_events(appeal, deadlines, at=now, by=by),
+        extra_events=deadline_events(appeal, deadlines, at=now, by=by),
     )
 
 

@@ -17,15 +17,12 @@ import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.support import ROOT, SERVER_URL, ensure_database, run_child
+
 DATABASE = "appeals_bench5"
-SERVER_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 OPEN_APPEALS = int(os.environ.get("BENCH_QUEUE_SIZE", "100000"))
 REPEATS = 40
 # Targets for a laptop-class machine shared with other work: the page must feel
@@ -48,18 +45,7 @@ ENV = {
 
 
 def test_queue_page_and_claim_server_time_with_100000_open_appeals():
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.queue"],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    print(done.stdout)
-    assert done.returncode == 0, done.stderr[-4000:]
-
-    result = json.loads(done.stdout.strip().splitlines()[-1].removeprefix("RESULT "))
+    result = run_child("tests.bench.queue", env=ENV, timeout=3600)
     assert result["open_appeals"] >= OPEN_APPEALS
     for name, target in TARGET_P95_MS.items():
         assert result["timings"][name]["p95_ms"] < target, (name, result)
@@ -67,17 +53,6 @@ def test_queue_page_and_claim_server_time_with_100000_open_appeals():
 
 
 # The child process from here on.
-
-
-def _create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def _load(count: int) -> int:
@@ -285,7 +260,7 @@ def main() -> None:
     import django
     from django.core.management import call_command
 
-    _create_database()
+    ensure_database(DATABASE)
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)

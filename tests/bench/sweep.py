@@ -15,16 +15,15 @@ BENCH_SWEEP_SIZES=100000 measures fewer sizes (comma-separated).
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.support import ROOT, SERVER_URL, ensure_database, run_child
+
 DATABASE = "appeals_bench4"
-SERVER_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 SIZES = [
     int(size)
     for size in os.environ.get("BENCH_SWEEP_SIZES", "100000,1000000").split(",")
@@ -46,18 +45,7 @@ ENV = {
 
 @pytest.mark.parametrize("size", SIZES)
 def test_rescoring_and_sweep_time_and_memory(size):
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.sweep", str(size)],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=4 * 3600,
-    )
-    print(done.stdout)
-    assert done.returncode == 0, done.stderr[-4000:]
-
-    result = json.loads(done.stdout.strip().splitlines()[-1].removeprefix("RESULT "))
+    result = run_child("tests.bench.sweep", str(size), env=ENV, timeout=4 * 3600)
     assert result["rescored"] == size
     assert result["sweep"]["failures"] == 0
     assert result["sweep"]["alerts"] > 0
@@ -70,17 +58,6 @@ def test_rescoring_and_sweep_time_and_memory(size):
 
 
 # The child process from here on.
-
-
-def _create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def _reset_peak_memory() -> None:
@@ -268,7 +245,7 @@ def main(size: int) -> None:
     from appeals.enforcement import deadlines_sweep
     from appeals.scoring import appeals_rescore_open
 
-    _create_database()
+    ensure_database(DATABASE)
     call_command("migrate", verbosity=0)
     now = timezone.now()
 
