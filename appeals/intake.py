@@ -9,7 +9,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -130,6 +130,29 @@ def idempotent(
     return Answer(status, body)
 
 
+def idempotency_records_purge(
+    *, older_than: timedelta, now: datetime | None = None, chunk: int = 5000
+) -> int:
+    """Delete the answers kept for retries once no integration would still retry.
+
+    In chunks of ids, so that a large backlog never holds one long lock on the
+    table that every create writes to. Returns how many records went."""
+    cutoff = (now or timezone.now()) - older_than
+    purged = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            break
+        purged += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
+
+    logger.info("Purged %d idempotency records older than %s", purged, cutoff)
+    return purged
+
+
 def _claim_key(integration: Integration, key: str, fingerprint: str) -> int | None:
     """Insert the record, or return None if the key is taken. ON CONFLICT DO NOTHING
     waits for a concurrent insert of the key to commit, like a unique violation
@@ -160,60 +183,115 @@ def split_name(name: str) -> tuple[str, str]:
     return first, last
 
 
-# One INSERT ... ON CONFLICT DO UPDATE each: the latest submission describes the
-# member and the provider, and a single statement needs no savepoint to survive a
-# concurrent insert of the same one.
-def _member_upsert(data: dict) -> Member:
-    first_name, last_name = split_name(data["name"])
-    member = Member(
-        member_id=data["id"],
-        first_name=first_name,
-        last_name=last_name,
-        birth_date=data["birth_date"],
-        state=data["state"],
-    )
+# One INSERT ... ON CONFLICT DO UPDATE for all the members of a request, and one for
+# the providers: the latest submission describes them, and a single statement needs
+# no savepoint to survive a concurrent insert of the same one. Rows go in key order so
+# that two batches naming the same members lock them in the same order.
+def _members_upsert(submissions: list[dict]) -> dict[str, Member]:
+    latest = {data["id"]: data for data in submissions}
+    members = []
+    for member_id in sorted(latest):
+        data = latest[member_id]
+        first_name, last_name = split_name(data["name"])
+        members.append(
+            Member(
+                member_id=member_id,
+                first_name=first_name,
+                last_name=last_name,
+                birth_date=data["birth_date"],
+                state=data["state"],
+            )
+        )
+
+    # Returns each stored member's id and vulnerability flags, which scoring needs.
     Member.objects.bulk_create(
-        [member],
+        members,
         update_conflicts=True,
         unique_fields=["member_id"],
         update_fields=["first_name", "last_name", "birth_date", "state"],
     )
-    return member
+    return {member.member_id: member for member in members}
 
 
-def _provider_upsert(data: dict | None) -> Provider | None:
-    if not data:
-        return None
-    provider = Provider(
-        npi=data["npi"], name=data["name"], specialty=data.get("specialty", "")
-    )
-    Provider.objects.bulk_create(
-        [provider],
-        update_conflicts=True,
-        unique_fields=["npi"],
-        update_fields=["name", "specialty"],
-    )
-    return provider
+def _providers_upsert(submissions: list[dict]) -> dict[str, Provider]:
+    latest = {data["npi"]: data for data in submissions if data}
+    providers = [
+        Provider(
+            npi=npi,
+            name=latest[npi]["name"],
+            specialty=latest[npi].get("specialty", ""),
+        )
+        for npi in sorted(latest)
+    ]
+    if providers:
+        Provider.objects.bulk_create(
+            providers,
+            update_conflicts=True,
+            unique_fields=["npi"],
+            update_fields=["name", "specialty"],
+        )
+    return {provider.npi: provider for provider in providers}
 
 
-def _possible_duplicate(member: Member, denial: dict, received_at: datetime) -> bool:
-    same_denial = Q()
-    if denial.get("claim_number"):
-        same_denial |= Q(denial_claim_number=denial["claim_number"])
-    if denial.get("authorization_number"):
-        same_denial |= Q(denial_authorization_number=denial["authorization_number"])
-    if not same_denial:
-        return False
-    return (
+@dataclass(frozen=True)
+class _DenialSeen:
+    member_id: int
+    claim_number: str
+    authorization_number: str
+    received_at: datetime
+
+    def same_as(self, other: "_DenialSeen") -> bool:
+        """Same member, same claim or authorization, received within the window."""
+        same_denial = bool(
+            (self.claim_number and self.claim_number == other.claim_number)
+            or (
+                self.authorization_number
+                and self.authorization_number == other.authorization_number
+            )
+        )
+        return (
+            same_denial
+            and self.member_id == other.member_id
+            and abs(self.received_at - other.received_at) <= DUPLICATE_WINDOW
+        )
+
+
+def _possible_duplicates(arriving: list[_DenialSeen]) -> list[bool]:
+    """For each arriving appeal in order: is an open appeal already stored, or an
+    earlier one in the same request, probably the same appeal sent twice?"""
+    claims = {seen.claim_number for seen in arriving if seen.claim_number}
+    authorizations = {
+        seen.authorization_number for seen in arriving if seen.authorization_number
+    }
+    if not claims and not authorizations:
+        return [False] * len(arriving)
+
+    stored = (
         Appeal.objects.filter(
-            same_denial,
-            member=member,
-            received_at__gte=received_at - DUPLICATE_WINDOW,
-            received_at__lte=received_at + DUPLICATE_WINDOW,
+            Q(denial_claim_number__in=claims)
+            | Q(denial_authorization_number__in=authorizations),
+            member_id__in={seen.member_id for seen in arriving},
+            received_at__gte=min(seen.received_at for seen in arriving)
+            - DUPLICATE_WINDOW,
+            received_at__lte=max(seen.received_at for seen in arriving)
+            + DUPLICATE_WINDOW,
         )
         .exclude(status__in=FINAL_STATUSES)
-        .exists()
+        .order_by()
+        .values_list(
+            "member_id",
+            "denial_claim_number",
+            "denial_authorization_number",
+            "received_at",
+        )
     )
+    earlier = [_DenialSeen(*row) for row in stored]
+
+    answers = []
+    for seen in arriving:
+        answers.append(any(seen.same_as(other) for other in earlier))
+        earlier.append(seen)
+    return answers
 
 
 def _denial_facts(denial: dict) -> services.DenialFacts:
@@ -228,6 +306,53 @@ def _denial_facts(denial: dict) -> services.DenialFacts:
         amount=denial.get("amount"),
         decided_by=denial.get("decided_by", ""),
     )
+
+
+def _new_appeals(submissions: list[dict]) -> list[services.NewAppeal]:
+    """Validated API bodies as requests to the appeal service, members and providers
+    upserted and possible duplicates flagged."""
+    members = _members_upsert([data["member"] for data in submissions])
+    providers = _providers_upsert([data.get("provider") for data in submissions])
+
+    requests = []
+    for data in submissions:
+        denial = data.get("denial") or {}
+        requests.append(
+            services.NewAppeal(
+                member=members[data["member"]["id"]],
+                provider=providers.get((data.get("provider") or {}).get("npi")),
+                line_of_business=data["line_of_business"],
+                kind=data["kind"],
+                received_at=data["received_at"],
+                channel=data["channel"],
+                requester_type=data["requester"]["type"],
+                requester_name=data["requester"].get("name", ""),
+                requester_npi=data["requester"].get("npi", ""),
+                denial=_denial_facts(denial),
+                requested_priority=data["priority"],
+                expedite_requested_by=data.get("expedite_requested_by") or "",
+                summary=data.get("summary", ""),
+                external_id=data.get("external_id", ""),
+            )
+        )
+
+    duplicates = _possible_duplicates(
+        [
+            _DenialSeen(
+                request.member.pk,
+                request.denial.claim_number,
+                request.denial.authorization_number,
+                request.received_at,
+            )
+            for request in requests
+        ]
+    )
+    return [
+        replace(request, extra_flags=[Flag.POSSIBLE_DUPLICATE])
+        if duplicate
+        else request
+        for request, duplicate in zip(requests, duplicates, strict=True)
+    ]
 
 
 def _existing(integration: Integration, external_id: str) -> Appeal:
@@ -245,40 +370,19 @@ def appeal_intake(
     external_id = data.get("external_id", "")
 
     # No savepoint of its own: the statements that fail on a duplicate run inside
-    # appeal_create's savepoint, so the transaction (and a batch) goes on after it.
+    # appeals_create's savepoint, so the transaction (and a batch) goes on after it.
     with transaction.atomic(savepoint=False):
-        member = _member_upsert(data["member"])
-        provider = _provider_upsert(data.get("provider"))
-        denial = data.get("denial") or {}
-        flags = (
-            [Flag.POSSIBLE_DUPLICATE]
-            if _possible_duplicate(member, denial, data["received_at"])
-            else []
-        )
-
+        [request] = _new_appeals([data])
         try:
             # The unique (integration, external_id) constraint is checked by the
-            # INSERT inside appeal_create's savepoint: a duplicate costs no extra query.
-            return services.appeal_create(
+            # INSERT: a duplicate costs no extra query.
+            [appeal] = services.appeals_create(
                 by=integration.actor_label,
                 integration=integration,
-                member=member,
-                provider=provider,
-                line_of_business=data["line_of_business"],
-                kind=data["kind"],
-                received_at=data["received_at"],
-                channel=data["channel"],
-                requester_type=data["requester"]["type"],
-                requester_name=data["requester"].get("name", ""),
-                requester_npi=data["requester"].get("npi", ""),
-                denial=_denial_facts(denial),
-                requested_priority=data["priority"],
-                expedite_requested_by=data.get("expedite_requested_by") or "",
-                summary=data.get("summary", ""),
-                external_id=external_id,
-                extra_flags=flags,
+                requests=[request],
                 now=now,
             )
+            return appeal
         except IntegrityError:
             if not external_id:
                 raise
@@ -307,21 +411,29 @@ class BatchResult:
 def appeal_intake_batch(
     *, integration: Integration, items: list[BatchItem], now: datetime | None = None
 ) -> list[BatchResult]:
-    """One result per item: created, duplicate or error. Each item is its own
-    savepoint, so one bad item does not undo the others."""
-    now = now or timezone.now()
-    results = []
-    for item in items:
-        if item.errors is not None:
-            results.append(BatchResult(item.index, "error", errors=item.errors))
-            continue
-        try:
-            appeal = appeal_intake(integration=integration, data=item.data, now=now)
-        except DuplicateExternalId as duplicate:
-            results.append(BatchResult(item.index, "duplicate", duplicate.appeal))
-        else:
-            results.append(BatchResult(item.index, "created", appeal))
+    """One result per item, in order: created, duplicate or error.
 
+    The valid items are received together, a few statements for the whole batch.
+    If another request takes one of their external_ids meanwhile, the batch goes
+    again one item at a time, each in its own savepoint, so that one item's
+    conflict does not undo the others."""
+    now = now or timezone.now()
+    valid = [item for item in items if item.errors is None]
+    try:
+        with transaction.atomic():
+            outcomes = _intake_together(integration, valid, now)
+    except IntegrityError:
+        logger.info(
+            "Batch from integration %s met a concurrent duplicate; taking it item "
+            "by item",
+            integration.pk,
+        )
+        outcomes = {item.index: _intake_alone(integration, item, now) for item in valid}
+
+    results = [
+        outcomes.get(item.index) or BatchResult(item.index, "error", errors=item.errors)
+        for item in items
+    ]
     logger.info(
         "Batch from integration %s: %d items, %d created",
         integration.pk,
@@ -329,6 +441,69 @@ def appeal_intake_batch(
         sum(result.result == "created" for result in results),
     )
     return results
+
+
+def _intake_together(
+    integration: Integration, items: list[BatchItem], now: datetime
+) -> dict[int, BatchResult]:
+    stored = _stored_by_external_id(
+        integration,
+        [item.data["external_id"] for item in items if item.data.get("external_id")],
+    )
+
+    # The first item with an external_id the integration has not used is created;
+    # any other with that id answers with that appeal.
+    first_with_id, fresh = {}, []
+    for item in items:
+        external_id = item.data.get("external_id")
+        if external_id and (external_id in stored or external_id in first_with_id):
+            continue
+        if external_id:
+            first_with_id[external_id] = item.index
+        fresh.append(item)
+
+    requests = _new_appeals([item.data for item in fresh]) if fresh else []
+    # Inserted in external_id order: two batches sharing ids then take them in the
+    # same order, and neither can hold one the other waits for while it waits.
+    order = sorted(
+        range(len(fresh)), key=lambda i: fresh[i].data.get("external_id") or ""
+    )
+    created = services.appeals_create(
+        by=integration.actor_label,
+        integration=integration,
+        requests=[requests[i] for i in order],
+        now=now,
+    )
+    outcomes = {
+        fresh[i].index: BatchResult(fresh[i].index, "created", appeal)
+        for i, appeal in zip(order, created, strict=True)
+    }
+    for item in items:
+        if item.index in outcomes:
+            continue
+        external_id = item.data["external_id"]
+        appeal = stored.get(external_id) or outcomes[first_with_id[external_id]].appeal
+        outcomes[item.index] = BatchResult(item.index, "duplicate", appeal)
+    return outcomes
+
+
+def _stored_by_external_id(
+    integration: Integration, external_ids: list[str]
+) -> dict[str, Appeal]:
+    return {
+        appeal.external_id: appeal
+        for appeal in Appeal.objects.filter(
+            integration=integration, external_id__in=external_ids
+        )
+    }
+
+
+def _intake_alone(integration: Integration, item: BatchItem, now) -> BatchResult:
+    try:
+        appeal = appeal_intake(integration=integration, data=item.data, now=now)
+    except DuplicateExternalId as duplicate:
+        return BatchResult(item.index, "duplicate", duplicate.appeal)
+    return BatchResult(item.index, "created", appeal)
 
 
 # Documents -----------------------------------------------------------------------

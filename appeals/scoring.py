@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,6 +120,39 @@ def load_weights() -> Weights:
         urgency_table=table,
         default_category=default,
     )
+
+
+# Intake scores every new appeal, and a one-case rescoring follows every change: both
+# would otherwise read the weights and unpickle the overturn model each time. A process
+# keeps what it loaded for this long; a case scored with older inputs is brought up to
+# date by the periodic pass, which always loads afresh.
+INPUTS_MAX_AGE_SECONDS = 60.0
+
+_inputs_lock = threading.Lock()
+_inputs: tuple[float, Weights, OverturnPredictor] | None = None
+
+
+def scoring_inputs(*, fresh: bool = False) -> tuple[Weights, OverturnPredictor]:
+    """The weights and the overturn predictor, loaded at most once a minute."""
+    global _inputs
+
+    with _inputs_lock:
+        if not fresh and _inputs is not None:
+            loaded_at, weights, predictor = _inputs
+            if time.monotonic() - loaded_at < INPUTS_MAX_AGE_SECONDS:
+                return weights, predictor
+
+        weights, predictor = load_weights(), OverturnPredictor.load()
+        _inputs = (time.monotonic(), weights, predictor)
+        return weights, predictor
+
+
+def forget_scoring_inputs(**kwargs) -> None:
+    """Drop this process's copy, so that an edit here counts from the next score."""
+    global _inputs
+
+    with _inputs_lock:
+        _inputs = None
 
 
 def service_category(codes: Sequence[str], weights: Weights) -> UrgencyCategory:
@@ -351,6 +386,33 @@ def _write_scores(scored: list[tuple], *, now: datetime, changed_only=False) -> 
         return cursor.rowcount
 
 
+def _unsaved_row(appeal: Appeal) -> dict:
+    """The row `values(*ROW_FIELDS)` would read, taken from an appeal not yet saved."""
+    row = {
+        name: getattr(appeal, name)
+        for name in ROW_FIELDS
+        if name not in ("id", "updated_at", "member__vulnerability_flags")
+    }
+    row["member__vulnerability_flags"] = appeal.member.vulnerability_flags
+    return row
+
+
+def appeals_score_new(appeals: Sequence[Appeal], *, now: datetime) -> None:
+    """Score appeals before their first save, so that the intake's answer and the
+    queue have the score from the start rather than after a round trip through the
+    broker."""
+    weights, predictor = scoring_inputs()
+    rows = [_unsaved_row(appeal) for appeal in appeals]
+    probabilities = predictor.predict(rows)
+
+    for appeal, row, probability in zip(appeals, rows, probabilities, strict=True):
+        facts = _facts(row, probability, predictor.source)
+        appeal.score, appeal.score_components = score_case(
+            facts=facts, now=now, weights=weights
+        )
+        appeal.scored_at = now
+
+
 def appeal_rescore(*, appeal_id: int, now: datetime | None = None) -> bool:
     """Rescore one case; returns whether there was an open case to score."""
     now = now or timezone.now()
@@ -358,9 +420,8 @@ def appeal_rescore(*, appeal_id: int, now: datetime | None = None) -> bool:
     if not rows:
         return False
 
-    scored = _score_rows(
-        rows, now=now, weights=load_weights(), predictor=OverturnPredictor.load()
-    )
+    weights, predictor = scoring_inputs()
+    scored = _score_rows(rows, now=now, weights=weights, predictor=predictor)
     _write_scores(scored, now=now)
 
     logger.info("Appeal AP-%07d rescored: %.3f", appeal_id, scored[0][1])
@@ -373,8 +434,7 @@ def appeals_rescore_open(
     """Rescore every open case, one batch of ids at a time (keyset), so that memory
     stays flat however many cases are open. Returns how many scores changed."""
     now = now or timezone.now()
-    weights = load_weights()
-    predictor = OverturnPredictor.load()
+    weights, predictor = scoring_inputs(fresh=True)
 
     last_id, looked_at, total = 0, 0, 0
     while True:

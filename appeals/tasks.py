@@ -6,12 +6,14 @@ that is briefly unreachable; anything else is a bug and fails loudly in the log.
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from appeals import enforcement, overturn_model, scoring
+from appeals import enforcement, intake, overturn_model, scoring
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +75,18 @@ def train_overturn_model() -> int:
 )
 def refresh_deadline_checks() -> int:
     return enforcement.deadline_checks_refresh()
+
+
+# The purge deletes in chunks, each committed on its own: a run cut short by the limit
+# keeps what it removed, and the next day's run carries on from there.
+@shared_task(
+    name="appeals.purge_idempotency_records",
+    soft_time_limit=900,
+    time_limit=960,
+    **_RETRY,
+)
+def purge_idempotency_records() -> int:
+    return intake.idempotency_records_purge(
+        older_than=timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS),
+        now=timezone.now(),
+    )

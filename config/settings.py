@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -204,7 +205,50 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3300},
     },
+    "purge-idempotency-records": {
+        "task": "appeals.purge_idempotency_records",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
+
+
+def _database_after(url: str) -> str:
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    if parts.scheme not in ("redis", "rediss") or not database.isdigit():
+        raise ImproperlyConfigured(
+            "REDIS_URL names no database number to put the cache beside: set CACHE_URL."
+        )
+    return parts._replace(path=f"/{int(database) + 1}").geturl()
+
+
+# The API throttle counts each key's requests here, so with several web processes the
+# cache must be shared: Redis when there is one, this process's memory for the demo
+# (a single process). Not the broker's database, though: cache.clear() on Redis is
+# FLUSHDB, which would drop every queued task with it. By default the cache takes the
+# database after the broker's; set CACHE_URL when that one is not free.
+CACHE_URL = env_str("CACHE_URL") or (REDIS_URL and _database_after(REDIS_URL))
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "appeals",
+            # Every API request asks the cache first: a hung Redis must cost a
+            # request a second at most (the throttle then lets it through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Integrations retry within minutes or hours, but a retry queue stuck behind an outage
+# over a long weekend can replay days later: a week covers that. A request older than
+# this runs afresh, and the unique external_id still stops a second appeal.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("IDEMPOTENCY_KEY_RETENTION_HOURS", 168)
+if IDEMPOTENCY_KEY_RETENTION_HOURS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_RETENTION_HOURS must be at least 1.")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,10 +1,11 @@
 import os
+import uuid
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from appeals import roles
+from appeals import roles, scoring
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -26,6 +27,24 @@ def _services_for_markers(request):
         _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if request.node.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         _missing_service("needs Redis: set REDIS_URL=redis://...")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    # Redis outlives a test, and each run's test database hands out the same ids
+    # again: under a prefix of its own, no test meets counters another one left.
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scoring_inputs():
+    # A rolled-back test sends no signal, so weights it edited could outlive it here.
+    scoring.forget_scoring_inputs()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -67,8 +68,11 @@ class Member(models.Model):
     last_name = models.CharField(max_length=50)
     birth_date = models.DateField()
     state = models.CharField(max_length=2, help_text="Two-letter US state code.")
+    # The database default makes the intake's upsert return the stored flags along
+    # with the id, which scoring the new appeal needs, without a second read.
     vulnerability_flags = models.JSONField(
         default=list,
+        db_default=Value([], output_field=models.JSONField()),
         blank=True,
         help_text="E.g. dual_eligible, ltss, hospice, pregnant: raise urgency.",
     )

@@ -59,6 +59,8 @@ class IdempotencyRecord(models.Model):
                 fields=["integration", "key"], name="idempotency_integration_key"
             )
         ]
+        # The retention purge finds the oldest records by this.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]
 
     def __str__(self):
         return f"{self.integration_id}:{self.key}"

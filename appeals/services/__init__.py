@@ -22,7 +22,7 @@ from appeals.services.clock_changes import (
     appeal_refuse_expedite,
     appeal_take_extension,
 )
-from appeals.services.intake import appeal_create
+from appeals.services.intake import NewAppeal, appeal_create, appeals_create
 from appeals.services.records import (
     appeal_acknowledge,
     appeal_add_note,
@@ -52,6 +52,7 @@ __all__ = [
     "AppealConflict",
     "DecisionGuard",
     "DenialFacts",
+    "NewAppeal",
     "TransitionRefused",
     "announce_change",
     "appeal_accept",
@@ -76,6 +77,7 @@ __all__ = [
     "appeal_send_notice",
     "appeal_take_extension",
     "appeal_withdraw",
+    "appeals_create",
     "deadline_events",
     "decision_refusals",
     "register_decision_guard",

@@ -17,7 +17,8 @@ from appeals.models.appeal import AWAITING_DECISION
 
 logger = logging.getLogger(__name__)
 
-# Sent after commit with `appeal_id` and `change` (a short word such as "created").
+# Sent after commit with `appeal_id`, `change` (a short word such as "created") and
+# `scored` (whether the change already stored a fresh score).
 appeal_changed = Signal()
 
 Actor = AbstractBaseUser | str
@@ -90,10 +91,13 @@ def deadline_events(
     ]
 
 
-def announce_change(appeal: Appeal, change: str) -> None:
+def announce_change(appeal: Appeal, change: str, *, scored: bool = False) -> None:
+    """`scored` says the service stored a fresh score with the change itself."""
     appeal_id = appeal.pk
     transaction.on_commit(
-        lambda: appeal_changed.send(sender=Appeal, appeal_id=appeal_id, change=change)
+        lambda: appeal_changed.send(
+            sender=Appeal, appeal_id=appeal_id, change=change, scored=scored
+        )
     )
 
 

@@ -1,12 +1,14 @@
 """Receiving an appeal: its priority at intake, its clocks, its first timeline rows."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from appeals import clocks
+from appeals import clocks, scoring
 from appeals.choices import (
     Channel,
     ExpediteDecision,
@@ -76,62 +78,106 @@ def _intake_priority(
     return priority, decision, expedite_requested_by, []
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class NewAppeal:
+    """What a request for review says, as appeal_create's arguments do."""
+
+    member: Member
+    provider: Provider | None
+    line_of_business: str
+    kind: str
+    received_at: datetime
+    channel: str
+    requester_type: str
+    denial: DenialFacts
+    requested_priority: str = Priority.STANDARD
+    expedite_requested_by: str = ""
+    requester_name: str = ""
+    requester_npi: str = ""
+    summary: str = ""
+    external_id: str = ""
+    extra_flags: Sequence[str] = ()
+
+
 def appeal_create(
     *,
     by: Actor,
-    member: Member,
-    provider: Provider | None,
-    line_of_business: str,
-    kind: str,
-    received_at: datetime,
-    channel: str,
-    requester_type: str,
-    denial: DenialFacts,
-    requested_priority: str = Priority.STANDARD,
-    expedite_requested_by: str = "",
-    requester_name: str = "",
-    requester_npi: str = "",
-    summary: str = "",
-    external_id: str = "",
     integration=None,
-    extra_flags: list[str] | None = None,
     now: datetime | None = None,
+    **request,
 ) -> Appeal:
-    now = now or timezone.now()
+    """One appeal; the keyword arguments are NewAppeal's fields."""
+    return appeals_create(
+        by=by, integration=integration, requests=[NewAppeal(**request)], now=now
+    )[0]
 
+
+@transaction.atomic
+def appeals_create(
+    *,
+    by: Actor,
+    requests: Sequence[NewAppeal],
+    integration=None,
+    now: datetime | None = None,
+) -> list[Appeal]:
+    """Receive appeals with one INSERT for the appeals and one for their timeline rows,
+    however many there are. A repeated external_id fails the whole call with
+    IntegrityError; the caller decides which one to report."""
+    now = now or timezone.now()
+    if not requests:
+        return []
+
+    received = [_received(request, integration=integration) for request in requests]
+    appeals = [appeal for appeal, _ in received]
+    scoring.appeals_score_new(appeals, now=now)
+    Appeal.objects.bulk_create(appeals)
+
+    TimelineEvent.objects.bulk_create(
+        event
+        for appeal, case_clocks in received
+        for event in _intake_events(appeal, case_clocks, at=now, by=by)
+    )
+    for appeal in appeals:
+        announce_change(appeal, "created", scored=True)
+        logger.info("Appeal %s received (%s)", appeal.case_number, appeal.clock_rule_id)
+    return appeals
+
+
+def _received(request: NewAppeal, *, integration) -> tuple[Appeal, clocks.CaseClocks]:
+    """The unsaved appeal with its priority, clocks and flags."""
+    denial = request.denial
     priority, expedite_decision, expedite_requested_by, flags = _intake_priority(
-        line_of_business=line_of_business,
-        kind=kind,
-        requested_priority=requested_priority,
-        expedite_requested_by=expedite_requested_by,
-        requester_type=requester_type,
+        line_of_business=request.line_of_business,
+        kind=request.kind,
+        requested_priority=request.requested_priority,
+        expedite_requested_by=request.expedite_requested_by,
+        requester_type=request.requester_type,
     )
     case_clocks = clocks.case_clocks(
-        line_of_business=line_of_business,
-        kind=kind,
+        line_of_business=request.line_of_business,
+        kind=request.kind,
         priority=priority,
-        received_at=received_at,
+        received_at=request.received_at,
         denial_notice_date=denial.notice_date,
     )
     if case_clocks.untimely_filing:
         flags.append(Flag.UNTIMELY_FILING)
-    flags.extend(flag for flag in extra_flags or [] if flag not in flags)
+    flags.extend(flag for flag in request.extra_flags if flag not in flags)
 
-    appeal = Appeal.objects.create(
-        external_id=external_id,
+    appeal = Appeal(
+        external_id=request.external_id,
         integration=integration,
-        line_of_business=line_of_business,
-        kind=kind,
+        line_of_business=request.line_of_business,
+        kind=request.kind,
         priority=priority,
         expedite_requested_by=expedite_requested_by,
         expedite_decision=expedite_decision,
-        requester_type=requester_type,
-        requester_name=requester_name,
-        requester_npi=requester_npi,
-        channel=channel,
-        member=member,
-        provider=provider,
+        requester_type=request.requester_type,
+        requester_name=request.requester_name,
+        requester_npi=request.requester_npi,
+        channel=request.channel,
+        member=request.member,
+        provider=request.provider,
         denial_notice_date=denial.notice_date,
         denial_reason_codes=denial.reason_codes,
         denial_category=denial.category
@@ -142,34 +188,31 @@ def appeal_create(
         denial_diagnosis_codes=denial.diagnosis_codes,
         denial_amount=denial.amount,
         denial_decided_by=denial.decided_by,
-        summary=summary,
-        received_at=received_at,
+        summary=request.summary,
+        received_at=request.received_at,
         flags=flags,
         **_clock_fields(case_clocks),
     )
+    return appeal, case_clocks
 
-    TimelineEvent.objects.bulk_create(
-        [
-            _event(
-                appeal,
-                kind=TimelineEvent.Kind.CREATED,
-                at=now,
-                by=by,
-                to_status=appeal.status,
-                reason=_received_line(received_at, channel),
-                data={
-                    "priority": priority,
-                    "expedite_decision": expedite_decision,
-                    "flags": flags,
-                },
-            ),
-            *deadline_events(appeal, case_clocks.all(), at=now, by=by),
-        ]
+
+def _intake_events(
+    appeal: Appeal, case_clocks: clocks.CaseClocks, *, at: datetime, by: Actor
+) -> list[TimelineEvent]:
+    created = _event(
+        appeal,
+        kind=TimelineEvent.Kind.CREATED,
+        at=at,
+        by=by,
+        to_status=appeal.status,
+        reason=_received_line(appeal.received_at, appeal.channel),
+        data={
+            "priority": appeal.priority,
+            "expedite_decision": appeal.expedite_decision,
+            "flags": appeal.flags,
+        },
     )
-    announce_change(appeal, "created")
-
-    logger.info("Appeal %s received (%s)", appeal.case_number, appeal.clock_rule_id)
-    return appeal
+    return [created, *deadline_events(appeal, case_clocks.all(), at=at, by=by)]
 
 
 # Plain words for each condition of the state machine, shown when a move is refused.

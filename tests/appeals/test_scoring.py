@@ -216,6 +216,7 @@ def test_one_case_is_rescored_with_its_components():
 def test_a_closed_case_is_not_rescored():
     appeal = make_appeal(received_at=RECEIVED)
     services.appeal_withdraw(appeal=appeal, by="test", reason="Member withdrew.")
+    Appeal.objects.filter(pk=appeal.pk).update(score=None, scored_at=None)
 
     assert scoring.appeal_rescore(appeal_id=appeal.pk) is False
     assert Appeal.objects.get(pk=appeal.pk).score is None
@@ -231,8 +232,14 @@ def test_a_supervisors_edit_of_the_urgency_table_changes_the_score():
     scoring.appeal_rescore(appeal_id=appeal.pk)
     before = Appeal.objects.get(pk=appeal.pk).score
 
-    ClinicalUrgency.objects.filter(category="oncology-drugs").update(urgency=0.15)
-    ScoringWeights.objects.filter(pk=1).update(weight_clinical_urgency=100)
+    # Saved one by one, as the admin does: each save tells this process's scoring
+    # to reload its weights.
+    oncology = ClinicalUrgency.objects.get(category="oncology-drugs")
+    oncology.urgency = 0.15
+    oncology.save()
+    weights = ScoringWeights.objects.get(pk=1)
+    weights.weight_clinical_urgency = 100
+    weights.save()
     scoring.appeal_rescore(appeal_id=appeal.pk)
 
     after = Appeal.objects.get(pk=appeal.pk)
@@ -254,6 +261,8 @@ def test_the_bulk_pass_scores_every_open_case_with_one_update_per_batch(monkeypa
         return write_scores(scored, **options)
 
     monkeypatch.setattr(scoring, "_write_scores", counting)
+    # As if loaded by an import that does not score: intake would have.
+    Appeal.objects.update(score=None, score_components={}, scored_at=None)
 
     rescored = scoring.appeals_rescore_open(batch_size=2)
 
@@ -269,13 +278,13 @@ def test_the_bulk_pass_scores_every_open_case_with_one_update_per_batch(monkeypa
 
 @pytest.mark.django_db
 def test_a_second_bulk_pass_over_unchanged_cases_writes_nothing():
-    with time_machine.travel(NOW, tick=False):
-        appeal = make_appeal(received_at=RECEIVED)
-        assert scoring.appeals_rescore_open() == 1
+    appeal = make_appeal(received_at=RECEIVED)
+    scored_at_intake = Appeal.objects.get(pk=appeal.pk).scored_at
 
-    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        assert scoring.appeals_rescore_open() == 0
-    assert Appeal.objects.get(pk=appeal.pk).scored_at == NOW
+    for later in (NOW, NOW + timedelta(minutes=5)):
+        with time_machine.travel(later, tick=False):
+            assert scoring.appeals_rescore_open() == 0
+    assert Appeal.objects.get(pk=appeal.pk).scored_at == scored_at_intake
 
 
 @pytest.mark.django_db

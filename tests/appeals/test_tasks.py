@@ -95,23 +95,42 @@ def test_a_bug_is_not_retried(monkeypatch):
     assert len(calls) == 1
 
 
-def test_a_change_to_an_appeal_queues_its_rescoring_after_commit(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    queued = []
+@pytest.fixture
+def queued(monkeypatch):
+    """The rescorings sent to the broker, as (args, options)."""
+    sent = []
     monkeypatch.setattr(
         tasks.rescore_appeal,
         "apply_async",
-        lambda args, **options: queued.append((args, options)),
+        lambda args, **options: sent.append((args, options)),
     )
+    return sent
+
+
+def test_a_change_to_an_appeal_queues_its_rescoring_after_commit(
+    queued, django_capture_on_commit_callbacks
+):
+    appeal = make_appeal(received_at=RECEIVED)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        appeal = make_appeal(received_at=RECEIVED)
+        services.appeal_accept(appeal=appeal, by="test")
     assert queued == []
 
     for callback in callbacks:
         callback()
     assert queued == [([appeal.pk], {"retry": False})]
+
+
+def test_a_new_appeal_is_scored_at_intake_and_queues_nothing(
+    queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal = make_appeal(received_at=RECEIVED)
+
+    assert queued == []
+    stored = Appeal.objects.get(pk=appeal.pk)
+    assert stored.score is not None
+    assert stored.score_components["due"] == stored.decide_by.isoformat()
 
 
 @pytest.fixture
@@ -143,9 +162,11 @@ def test_with_the_broker_down_intake_and_transitions_still_succeed(
 
     assert Appeal.objects.get(pk=appeal.pk).status == "in_review"
     assert elapsed < 10
+    # Intake scores in the request; only the acceptance needed the broker.
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2
+    assert len(warnings) == 1
     assert appeal.case_number in warnings[0].getMessage()
+    assert "after accept" in warnings[0].getMessage()
     assert "periodic pass will catch up" in warnings[0].getMessage()
     # The periodic pass scores what the dispatch could not.
     assert scoring.appeals_rescore_open() == 1

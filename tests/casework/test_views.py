@@ -55,6 +55,8 @@ def test_the_queue_shows_the_clock_in_the_plans_time_zone_and_why_first(client, 
 @time_machine.travel(RECEIVED + timedelta(days=29, hours=10), tick=False)
 def test_a_clock_at_risk_is_shown_in_red(client, rita):
     make_appeal(denial=CODING, received_at=RECEIVED)
+    # Scored at intake 29 days ago; the periodic pass has seen it since.
+    scoring.appeals_rescore_open()
     client.force_login(rita)
 
     page = client.get(reverse("home")).content.decode()
@@ -84,6 +86,8 @@ def test_queue_pages_follow_each_other_without_repeats(client, rita, monkeypatch
         make_appeal(denial=CODING, received_at=RECEIVED + timedelta(hours=n))
         for n in range(7)
     ]
+    # One scored case ahead of six not yet scored, which sort after it.
+    Appeal.objects.exclude(pk=cases[5].pk).update(score=None)
     Appeal.objects.filter(pk=cases[5].pk).update(score=5)
     seen, cursor = [], ""
     while True:

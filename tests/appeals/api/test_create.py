@@ -1,5 +1,6 @@
 import pytest
 
+from appeals import scoring
 from appeals.choices import Flag
 from appeals.models import Appeal, Member, Provider, TimelineEvent
 from tests.factories import make_appeal
@@ -27,10 +28,39 @@ def test_a_valid_appeal_is_created_and_answered_with_its_contract_fields(
         "forward_by",
     }
     assert body["flags"] == []
-    assert body["score"] is None
-    assert body["score_components"] == {}
+    assert body["score"] == appeal.score is not None
+    assert body["score_components"] == appeal.score_components
+    assert body["score_components"]["due"] == appeal.decide_by.isoformat()
     assert response["Location"] == f"/api/v1/appeals/{appeal.public_id}/"
     assert appeal.integration == integration
+
+
+def test_the_answer_carries_the_score_a_rescoring_would_give(post_appeal):
+    Member.objects.create(
+        member_id="M-FLAGGED",
+        first_name="Old",
+        last_name="Name",
+        birth_date="1950-01-01",
+        state="FL",
+        vulnerability_flags=["dual_eligible", "ltss"],
+    )
+
+    answer = post_appeal(
+        priority="expedited",
+        expedite_requested_by="physician",
+        member__id="M-FLAGGED",
+    ).json()
+    appeal = Appeal.objects.get()
+    scored_at_intake = (appeal.score, appeal.score_components)
+    scoring.appeal_rescore(appeal_id=appeal.pk, now=appeal.scored_at)
+    appeal.refresh_from_db()
+
+    # The flags come from the stored member: the request cannot carry them.
+    components = answer["score_components"]
+    assert components["vulnerability_flags"] == ["dual_eligible", "ltss"]
+    assert components["expedited"] is True
+    assert (answer["score"], answer["score_components"]) == scored_at_intake
+    assert (appeal.score, appeal.score_components) == scored_at_intake
 
 
 def test_deadlines_are_given_in_the_plans_time_zone_with_offset(post_appeal):
