@@ -277,6 +277,8 @@ def test_intake_throughput_beside_a_bare_drf_create():
                 f"  bare/intake throughput ratio {ratio:.2f} "
                 f"({verdict} the {TARGET_RATIO:.0f}x target)"
             )
+            batch_ratio = bare["per_second"] / (batch["per_second"] * BATCH_SIZE)
+            print(f"  bare/batch appeals-per-second ratio {batch_ratio:.2f}")
     finally:
         server.stop()
 
