@@ -87,6 +87,14 @@ def _open(appeal: Appeal) -> bool:
     return appeal.status in OPEN_STATUSES
 
 
+def _overturn_outstanding(appeal: Appeal) -> bool:
+    return (
+        _open(appeal)
+        and appeal.outcome in FAVOURABLE_OUTCOMES
+        and appeal.effectuated_at is None
+    )
+
+
 # The deadlines the sweep watches, and what still keeps each one open.
 TRACKED = {
     "decide_by": TrackedDeadline(
@@ -109,11 +117,19 @@ TRACKED = {
     "effectuate_by": TrackedDeadline(
         "effectuate_by",
         "Effectuation of the overturn",
-        lambda appeal: (
-            _open(appeal)
-            and appeal.outcome in FAVOURABLE_OUTCOMES
-            and appeal.effectuated_at is None
-        ),
+        lambda appeal: _overturn_outstanding(appeal),
+    ),
+    # A payment overturn is effectuated by paying: the same record, its own clock.
+    "pay_by": TrackedDeadline(
+        "pay_by",
+        "Payment of the overturned claim",
+        lambda appeal: _overturn_outstanding(appeal),
+    ),
+    # An oral notice meets an expedited clock only if the written one follows in time.
+    "written_confirmation_by": TrackedDeadline(
+        "written_confirmation_by",
+        "Written confirmation of the oral notice",
+        lambda appeal: appeal.oral_notice_at is not None and appeal.notified_at is None,
     ),
 }
 

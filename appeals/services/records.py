@@ -78,7 +78,7 @@ def appeal_record_effectuation(
         kind=TimelineEvent.Kind.EFFECTUATION,
         reason=note or "Overturn effectuated.",
         changes={"effectuated_at": now},
-        data={"on_time": clocks.is_met(now, appeal.effectuate_by)},
+        data={"on_time": clocks.is_met(now, appeal.effectuate_by or appeal.pay_by)},
         change="effectuated",
     )
 

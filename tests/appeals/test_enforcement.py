@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connection
 
 from appeals import enforcement, services
-from appeals.choices import LineOfBusiness, Priority
+from appeals.choices import Kind, LineOfBusiness, Outcome, Priority
 from appeals.enforcement import alert_acknowledge, deadlines_sweep
 from appeals.models import Alert, Appeal, DeadlineCheck, Notification, TimelineEvent
 from appeals.models.appeal import Status
@@ -225,20 +225,28 @@ def test_a_missed_part_d_decision_is_forwarded_too(reviewer):
     assert appeal.status == Status.FORWARDED
 
 
-def test_an_acknowledgement_due_is_warned_and_its_miss_recorded(reviewer):
-    appeal = _assigned_case(reviewer, line_of_business=LineOfBusiness.MEDICAID)
-    assert appeal.acknowledge_by is not None
+def _warned_then_breached(appeal, deadline: str) -> None:
+    """Sweeps three hours before the deadline and a minute after: a lead alert, a
+    breach alert, and the breach on the timeline."""
+    due = getattr(appeal, deadline)
+    assert due is not None
 
-    _sweep_at(appeal.acknowledge_by - timedelta(hours=3))
-    _sweep_at(appeal.acknowledge_by + MINUTE)
+    _sweep_at(due - timedelta(hours=3))
+    _sweep_at(due + MINUTE)
 
     levels = set(
-        Alert.objects.filter(deadline="acknowledge_by").values_list("level", flat=True)
+        Alert.objects.filter(deadline=deadline).values_list("level", flat=True)
     )
     assert levels == {"lead", "breach"}
     assert appeal.timeline.filter(
-        kind=TimelineEvent.Kind.BREACH, data__deadline="acknowledge_by"
+        kind=TimelineEvent.Kind.BREACH, data__deadline=deadline
     ).exists()
+
+
+def test_an_acknowledgement_due_is_warned_and_its_miss_recorded(reviewer):
+    appeal = _assigned_case(reviewer, line_of_business=LineOfBusiness.MEDICAID)
+
+    _warned_then_breached(appeal, "acknowledge_by")
 
 
 def test_an_acknowledged_case_is_not_warned_about_its_acknowledgement(reviewer):
@@ -375,3 +383,69 @@ def test_two_sweeps_running_at_once_send_each_alert_once(
     assert TimelineEvent.objects.filter(kind=TimelineEvent.Kind.ALERT).count() == 6
     assert len(mail.outbox) == 12
     assert Appeal.objects.filter(alerts__level="50").distinct().count() == 6
+
+
+def _overturned(appeal, physician, at):
+    with time_machine.travel(at, tick=False):
+        services.appeal_accept(appeal=appeal, by=physician)
+        return services.appeal_decide(
+            appeal=appeal,
+            by=physician,
+            outcome=Outcome.OVERTURNED,
+            rationale="Criteria met.",
+        )
+
+
+def test_an_unpaid_part_d_payment_overturn_is_warned_and_its_miss_recorded(
+    physician,
+):
+    appeal = _overturned(
+        _case(line_of_business=LineOfBusiness.MEDICARE_PART_D, kind=Kind.POST_SERVICE),
+        physician,
+        RECEIVED + timedelta(days=3),
+    )
+
+    _warned_then_breached(appeal, "pay_by")
+
+
+def test_a_paid_overturn_raises_no_payment_alert(physician):
+    appeal = _overturned(
+        _case(line_of_business=LineOfBusiness.MEDICARE_PART_D, kind=Kind.POST_SERVICE),
+        physician,
+        RECEIVED + timedelta(days=3),
+    )
+    with time_machine.travel(RECEIVED + timedelta(days=4), tick=False):
+        services.appeal_record_effectuation(appeal=appeal, by=physician)
+
+    _sweep_at(appeal.pay_by + MINUTE)
+
+    assert not Alert.objects.filter(deadline__in=["pay_by", "effectuate_by"]).exists()
+
+
+def _orally_noticed(physician):
+    appeal = _overturned(
+        _case(requested_priority=Priority.EXPEDITED, expedite_requested_by="physician"),
+        physician,
+        RECEIVED + timedelta(hours=20),
+    )
+    at = RECEIVED + timedelta(hours=21)
+    with time_machine.travel(at, tick=False):
+        return services.appeal_record_oral_notice(appeal=appeal, by=physician)
+
+
+def test_an_oral_notice_without_its_written_confirmation_is_warned_and_recorded(
+    physician,
+):
+    appeal = _orally_noticed(physician)
+
+    _warned_then_breached(appeal, "written_confirmation_by")
+
+
+def test_a_written_confirmation_sent_in_time_ends_its_clock(physician):
+    appeal = _orally_noticed(physician)
+    with time_machine.travel(RECEIVED + timedelta(days=1), tick=False):
+        services.appeal_send_notice(appeal=appeal, by=physician)
+
+    _sweep_at(appeal.written_confirmation_by + MINUTE)
+
+    assert not Alert.objects.filter(deadline="written_confirmation_by").exists()
