@@ -328,6 +328,7 @@ def _new_appeals(submissions: list[dict]) -> list[services.NewAppeal]:
                 requester_type=data["requester"]["type"],
                 requester_name=data["requester"].get("name", ""),
                 requester_npi=data["requester"].get("npi", ""),
+                representative_authorized_at=data["requester"].get("authorized_at"),
                 denial=_denial_facts(denial),
                 requested_priority=data["priority"],
                 expedite_requested_by=data.get("expedite_requested_by") or "",

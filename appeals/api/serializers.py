@@ -111,6 +111,20 @@ class RequesterSerializer(serializers.Serializer):
         default="",
         validators=[validators.validate_npi],
     )
+    authorized_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A representative's: when the signed authorization (e.g. "
+        "CMS-1696) arrived. Audit universes report it.",
+    )
+
+    def validate(self, attrs):
+        if attrs["authorized_at"] and attrs["type"] != RequesterType.REPRESENTATIVE:
+            raise serializers.ValidationError(
+                {"authorized_at": ["Only a representative's request has one."]}
+            )
+        return attrs
 
 
 class MemberSerializer(serializers.Serializer):

@@ -94,6 +94,7 @@ class NewAppeal:
     expedite_requested_by: str = ""
     requester_name: str = ""
     requester_npi: str = ""
+    representative_authorized_at: datetime | None = None
     summary: str = ""
     external_id: str = ""
     extra_flags: Sequence[str] = ()
@@ -175,6 +176,7 @@ def _received(request: NewAppeal, *, integration) -> tuple[Appeal, clocks.CaseCl
         requester_type=request.requester_type,
         requester_name=request.requester_name,
         requester_npi=request.requester_npi,
+        representative_authorized_at=request.representative_authorized_at,
         channel=request.channel,
         member=request.member,
         provider=request.provider,

@@ -171,3 +171,22 @@ def test_an_appeal_made_outside_the_api_belongs_to_no_integration(post_appeal):
 
     assert appeal.integration is None
     assert Appeal.objects.filter(integration__isnull=False).count() == 1
+
+
+def test_a_representatives_authorization_date_is_kept_for_the_audit_universe(
+    post_appeal,
+):
+    response = post_appeal(
+        requester={
+            "type": "representative",
+            "name": "Luis Rivera",
+            "authorized_at": "2026-04-03T11:45:30-04:00",
+        }
+    )
+
+    assert response.status_code == 201, response.json()
+    appeal = Appeal.objects.get()
+    assert appeal.requester_type == "representative"
+    assert (
+        appeal.representative_authorized_at.isoformat() == "2026-04-03T15:45:30+00:00"
+    )

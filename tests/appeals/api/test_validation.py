@@ -182,3 +182,12 @@ def test_a_summary_longer_than_allowed_is_refused(post_appeal):
     response = post_appeal(summary="x" * 10001)
 
     assert _fields(response) == {"summary"}
+
+
+def test_an_authorization_date_for_a_requester_who_is_not_a_representative_is_named(
+    post_appeal,
+):
+    response = post_appeal(requester__authorized_at="2026-04-03T11:45:30-04:00")
+
+    _assert_problem(response, 400)
+    assert _fields(response) == {"requester.authorized_at"}
