@@ -131,17 +131,26 @@ def appeals_create(
     received = [_received(request, integration=integration) for request in requests]
     appeals = [appeal for appeal, _ in received]
     scoring.appeals_score_new(appeals, now=now)
-    Appeal.objects.bulk_create(appeals)
+    Appeal.objects.bulk_create(appeals, batch_size=_rows_per_insert(Appeal))
 
     TimelineEvent.objects.bulk_create(
-        event
-        for appeal, case_clocks in received
-        for event in _intake_events(appeal, case_clocks, at=now, by=by)
+        (
+            event
+            for appeal, case_clocks in received
+            for event in _intake_events(appeal, case_clocks, at=now, by=by)
+        ),
+        batch_size=_rows_per_insert(TimelineEvent),
     )
     for appeal in appeals:
         announce_change(appeal, "created", scored=True)
         logger.info("Appeal %s received (%s)", appeal.case_number, appeal.clock_rule_id)
     return appeals
+
+
+def _rows_per_insert(model) -> int:
+    # PostgreSQL binds at most 65,535 parameters to one statement, and Django leaves
+    # the splitting of a large INSERT to the caller there.
+    return 65_535 // len(model._meta.concrete_fields)
 
 
 def _received(request: NewAppeal, *, integration) -> tuple[Appeal, clocks.CaseClocks]:

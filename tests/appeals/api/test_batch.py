@@ -220,3 +220,16 @@ def test_two_overlapping_batches_at_once_make_one_appeal_per_id(api, payload, no
     assert sum(body["duplicates"] for body in bodies) == 100
     assert Appeal.objects.count() == 300
     assert Member.objects.count() == 8
+
+
+@pytest.mark.postgres
+def test_a_batch_of_the_most_items_allowed_is_received_whole(api, payload, now):
+    # 1,000 appeals of some sixty columns, and five timeline rows each: near the most
+    # parameters PostgreSQL binds to one statement.
+    items = _batch_of(payload, 1000, "max")
+
+    response = api.post(PATH, {"appeals": items}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["created"] == 1000
+    assert Appeal.objects.count() == 1000
