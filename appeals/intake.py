@@ -522,7 +522,7 @@ def file_digest(upload) -> str:
 def document_attach(
     *,
     appeal: Appeal,
-    by: str,
+    by: services.Actor,
     upload,
     title: str,
     kind: str,
@@ -538,6 +538,9 @@ def document_attach(
             [f"The case is already {appeal.get_status_display().lower()}."],
         )
 
+    # An integration is named by its label; a reviewer is also linked as the user.
+    user = None if isinstance(by, str) else by
+    label = by if user is None else user.get_username()
     sha256 = file_digest(upload)
     document = AppealDocument.objects.create(
         appeal=appeal,
@@ -548,13 +551,15 @@ def document_attach(
         size_bytes=upload.size,
         sha256=sha256,
         uploaded_at=now,
-        uploaded_by_label=by,
+        uploaded_by=user,
+        uploaded_by_label=label,
     )
     TimelineEvent.objects.create(
         appeal=appeal,
         kind=TimelineEvent.Kind.DOCUMENT,
         at=now,
-        actor_label=by,
+        actor=user,
+        actor_label=label,
         reason=f"{document.get_kind_display()} attached.",
         data={
             "document_id": document.pk,

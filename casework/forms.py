@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django import forms
 
-from appeals import clocks
+from appeals import clocks, documents
 from appeals.choices import (
     DenialCategory,
     ExtensionReason,
@@ -11,6 +11,7 @@ from appeals.choices import (
     Outcome,
     Priority,
 )
+from appeals.models import AppealDocument
 from casework.models import StepCompletion
 from casework.routing import WORKING_STATUSES
 
@@ -106,6 +107,24 @@ class DecideForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        help_text="PDF, TIFF, PNG, JPEG or plain text, 20 MiB at most."
+    )
+    kind = forms.ChoiceField(choices=AppealDocument.DocumentKind.choices)
+    title = forms.CharField(
+        max_length=200, required=False, help_text="The file's name if left blank."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.content_type = documents.checked_content_type(upload)
+        except documents.DocumentRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return upload
 
 
 class EmptyForm(forms.Form):

@@ -19,6 +19,16 @@ urlpatterns = [
     ),
     path("cases/<str:case_number>/notes", views.case_note, name="case_note"),
     path(
+        "cases/<str:case_number>/documents",
+        views.case_document_add,
+        name="case_document_add",
+    ),
+    path(
+        "cases/<str:case_number>/documents/<int:document_id>",
+        views.case_document,
+        name="case_document",
+    ),
+    path(
         "cases/<str:case_number>/notices/<int:notice_id>",
         views.notice_detail,
         name="notice",

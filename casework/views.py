@@ -6,17 +6,22 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from appeals import clocks, roles
+from appeals import clocks, documents, intake, roles
 from appeals import services as appeal_services
 from appeals.choices import ExpediteDecision, Outcome, Priority
 from appeals.models import Appeal, Status
-from appeals.models.appeal import AWAITING_DECISION, FAVOURABLE_OUTCOMES
+from appeals.models.appeal import (
+    AWAITING_DECISION,
+    FAVOURABLE_OUTCOMES,
+    FINAL_STATUSES,
+)
 from casework import forms, routing, selectors
 from casework import services as casework_services
 from casework.models import CaseProtocol
@@ -333,6 +338,10 @@ def _case_context(request, appeal: Appeal, bound: dict | None = None) -> dict:
         "information_requests": appeal.information_requests.all(),
         "notices": appeal.notices.all(),
         "documents": appeal.documents.all(),
+        "document_form": forms.DocumentForm(prefix="document"),
+        "may_add_documents": (
+            _may_act(appeal, request.user) and appeal.status not in FINAL_STATUSES
+        ),
         "timeline": selectors.case_timeline(appeal)[:200],
         "note_form": (bound or {}).get("note") or forms.NoteForm(prefix="note"),
         "plan_zone": clocks.plan_zone(),
@@ -453,15 +462,75 @@ def case_note(request, case_number):
 
 
 @login_required
-def notice_detail(request, case_number, notice_id):
+@require_POST
+def case_document_add(request, case_number):
     appeal = selectors.case_for(request.user, case_number)
-    notice = appeal.notices.filter(pk=notice_id).first()
-    if notice is None:
-        raise Http404("No such notice.")
+    form = forms.DocumentForm(request.POST, request.FILES, prefix="document")
+
+    if not _may_act(appeal, request.user):
+        _refusal_message(
+            request,
+            "The document was not attached",
+            ["Only the reviewer assigned to the case, or a supervisor, may add one."],
+        )
+    elif not form.is_valid():
+        reasons = [error for errors in form.errors.values() for error in errors]
+        _refusal_message(request, "The document was not attached", reasons)
+    else:
+        upload = form.cleaned_data["file"]
+        try:
+            intake.document_attach(
+                appeal=appeal,
+                by=request.user,
+                upload=upload,
+                title=form.cleaned_data["title"] or upload.name[:200],
+                kind=form.cleaned_data["kind"],
+                content_type=form.content_type,
+            )
+        except appeal_services.TransitionRefused as refused:
+            _refusal_message(request, "The document was not attached", refused.reasons)
+        else:
+            messages.success(request, "Document attached.")
+    return redirect(reverse("case", args=[appeal.case_number]) + "#documents")
+
+
+def _viewed(request, case_number: str, related: str, item_id: int, noun: str):
+    """The case and one of its notices or documents, the viewing logged."""
+    appeal = selectors.case_for(request.user, case_number)
+    item = getattr(appeal, related).filter(pk=item_id).first()
+    if item is None:
+        raise Http404(f"No such {noun}.")
 
     casework_services.case_access_record(
-        appeal=appeal, user=request.user, what=f"notice {notice.pk}"
+        appeal=appeal, user=request.user, what=f"{noun} {item.pk}"
     )
+    return appeal, item
+
+
+@login_required
+def case_document(request, case_number, document_id):
+    appeal, document = _viewed(
+        request, case_number, "documents", document_id, "document"
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=_download_name(appeal, document),
+    )
+    # Medical records: the browser shows them but keeps no copy in its cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download_name(appeal: Appeal, document) -> str:
+    stem = slugify(document.title)[:80] or "document"
+    extension = documents.EXTENSIONS.get(document.content_type, "")
+    return f"{appeal.case_number}-{document.pk}-{stem}{extension}"
+
+
+@login_required
+def notice_detail(request, case_number, notice_id):
+    appeal, notice = _viewed(request, case_number, "notices", notice_id, "notice")
     return render(request, "casework/notice.html", {"appeal": appeal, "notice": notice})
 
 

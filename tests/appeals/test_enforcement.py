@@ -351,7 +351,7 @@ def test_acknowledging_an_alert_records_who_and_when_and_reads_its_notifications
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_running_at_once_send_each_alert_once(
     reviewer, supervisor, with_emails
 ):

@@ -242,7 +242,7 @@ def test_dismissing_and_withdrawing_need_a_reason(reviewer):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize(
     ("first", "second"),
     [("accept", "accept"), ("accept", "dismiss"), ("withdraw", "dismiss")],

@@ -17,7 +17,10 @@ from appeals.scoring import slack_hours
 from config.celery import app as celery_app
 from tests.factories import make_appeal
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _wait_for(condition, seconds=30):

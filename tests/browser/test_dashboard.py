@@ -9,7 +9,10 @@ from appeals.models.alerts import Alert
 from tests.browser.conftest import ARTIFACTS
 from tests.factories import make_appeal
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "correct horse battery"
 

@@ -12,7 +12,10 @@ from tests.browser.conftest import ARTIFACTS
 from tests.casework.conftest import give_profile
 from tests.factories import MemberFactory, ProviderFactory, make_appeal
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "correct horse battery"
 

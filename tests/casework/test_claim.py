@@ -72,7 +72,7 @@ def test_taking_a_case_someone_else_holds_is_refused_in_plain_words(rita, nurse)
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reviewers_claiming_at_the_same_moment_get_different_cases(
     django_user_model, default_protocols
 ):
