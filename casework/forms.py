@@ -113,7 +113,10 @@ class DocumentForm(forms.Form):
     file = forms.FileField(
         help_text="PDF, TIFF, PNG, JPEG or plain text, 20 MiB at most."
     )
-    kind = forms.ChoiceField(choices=AppealDocument.DocumentKind.choices)
+    kind = forms.ChoiceField(
+        choices=AppealDocument.DocumentKind.choices,
+        initial=AppealDocument.DocumentKind.MEDICAL_RECORDS,
+    )
     title = forms.CharField(
         max_length=200, required=False, help_text="The file's name if left blank."
     )

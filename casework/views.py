@@ -338,7 +338,8 @@ def _case_context(request, appeal: Appeal, bound: dict | None = None) -> dict:
         "information_requests": appeal.information_requests.all(),
         "notices": appeal.notices.all(),
         "documents": appeal.documents.all(),
-        "document_form": forms.DocumentForm(prefix="document"),
+        "document_form": (bound or {}).get("document")
+        or forms.DocumentForm(prefix="document"),
         "may_add_documents": (
             _may_act(appeal, request.user) and appeal.status not in FINAL_STATUSES
         ),
@@ -466,16 +467,14 @@ def case_note(request, case_number):
 def case_document_add(request, case_number):
     appeal = selectors.case_for(request.user, case_number)
     form = forms.DocumentForm(request.POST, request.FILES, prefix="document")
+    refusals = []
 
     if not _may_act(appeal, request.user):
-        _refusal_message(
-            request,
-            "The document was not attached",
-            ["Only the reviewer assigned to the case, or a supervisor, may add one."],
-        )
+        refusals = [
+            "Only the reviewer assigned to the case, or a supervisor, may add one."
+        ]
     elif not form.is_valid():
-        reasons = [error for errors in form.errors.values() for error in errors]
-        _refusal_message(request, "The document was not attached", reasons)
+        refusals = [error for errors in form.errors.values() for error in errors]
     else:
         upload = form.cleaned_data["file"]
         try:
@@ -488,9 +487,14 @@ def case_document_add(request, case_number):
                 content_type=form.content_type,
             )
         except appeal_services.TransitionRefused as refused:
-            _refusal_message(request, "The document was not attached", refused.reasons)
-        else:
-            messages.success(request, "Document attached.")
+            refusals = refused.reasons
+
+    # Said beside the form, where the reviewer is looking, not at the top of the page.
+    if refusals:
+        context = _case_context(request, appeal, bound={"document": form})
+        context["document_refusals"] = refusals
+        return render(request, "casework/case.html", context, status=400)
+    messages.success(request, "Document attached.")
     return redirect(reverse("case", args=[appeal.case_number]) + "#documents")
 
 

@@ -59,3 +59,13 @@ def test_demo_reviewers_get_profiles_and_can_claim_a_case():
     assert ReviewerProfile.objects.get(user__username="dr.kim").specialties
     assert claimed is not None
     assert claimed.assignee == rita.user
+
+
+def test_each_demo_appeal_says_what_the_requester_argues_about_its_service():
+    call_command("load_demo_data", appeals=40, seed=7)
+
+    for summary, services in Appeal.objects.values_list(
+        "summary", "denial_service_codes"
+    ):
+        assert f"service {services[0]}" in summary
+        assert summary[0].isupper() and summary.endswith(".")

@@ -53,9 +53,10 @@ def test_a_file_whose_content_is_not_its_type_is_refused_and_nothing_kept(client
     appeal = _assigned_to(rita)
     client.force_login(rita)
 
-    page = _attach(client, appeal, _pdf(content=b"<html>not a pdf</html>")).content
+    response = _attach(client, appeal, _pdf(content=b"<html>not a pdf</html>"))
 
-    assert b"is not application/pdf" in page
+    assert response.status_code == 400
+    assert b"is not application/pdf" in response.content
     assert not AppealDocument.objects.exists()
 
 
@@ -63,9 +64,10 @@ def test_a_reviewer_not_assigned_to_the_case_cannot_attach(client, rita, nora):
     appeal = _assigned_to(nora)
     client.force_login(rita)
 
-    page = _attach(client, appeal, _pdf()).content
+    response = _attach(client, appeal, _pdf())
 
-    assert b"Only the reviewer assigned to the case" in page
+    assert response.status_code == 400
+    assert b"Only the reviewer assigned to the case" in response.content
     assert not AppealDocument.objects.exists()
 
 

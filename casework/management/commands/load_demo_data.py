@@ -56,6 +56,30 @@ REASONS = (
     ("CO-55", 3, ("0042T", "J9999")),
     ("CO-27", 3, ("99285",)),
 )
+# What a requester writes, by the denial's reason: the demo's case pages read like
+# the letters a desk receives.
+ARGUMENTS = {
+    "CO-50": "the treating physician writes that {service} is medically necessary "
+    "and encloses clinic notes showing conservative treatment failed",
+    "CO-197": "the office says the authorization for {service} was requested by "
+    "phone before the visit and gives the call reference",
+    "CO-16": "the provider resubmits {service} with the missing referral and "
+    "operative report",
+    "CO-96": "the member asks that {service} be covered as it was prescribed after "
+    "the formulary alternative caused side effects",
+    "CO-97": "the provider says {service} was a separate service from the procedure "
+    "billed the same day and should be paid on its own",
+    "CO-4": "the provider says the modifier on {service} was correct and attaches "
+    "the coding documentation",
+    "PR-204": "the member says {service} is covered under the plan's durable "
+    "equipment benefit and encloses the prescription",
+    "CO-29": "the provider shows the claim for {service} was first filed on time "
+    "with another payer and forwarded",
+    "CO-55": "the physician cites published studies supporting {service} for the "
+    "member's condition",
+    "CO-27": "the member says coverage was active on the date of {service} and "
+    "encloses the premium receipt",
+}
 DIAGNOSES = ("M17.11", "I10", "E11.9", "G47.33", "M54.16", "J44.9", "C50.911")
 SPECIALTIES = ("orthopedics", "cardiology", "oncology", "sleep medicine", "neurology")
 STATES = ("FL", "NY", "TX", "IL", "CA", "OH", "GA")
@@ -227,10 +251,10 @@ class Command(BaseCommand):
                 state=rng.choice(STATES),
                 vulnerability_flags=flags,
             )
-            appeal = self._one_appeal(rng, fake, now, member, rng.choice(providers))
+            appeal = self._one_appeal(rng, now, member, rng.choice(providers))
             self._advance(rng, appeal, now, users)
 
-    def _one_appeal(self, rng, fake, now, member, provider) -> Appeal:
+    def _one_appeal(self, rng, now, member, provider) -> Appeal:
         line = rng.choices(list(LINE_WEIGHTS), weights=LINE_WEIGHTS.values())[0]
         kinds, weights = zip(*KINDS_BY_LINE[line], strict=True)
         kind = rng.choices(kinds, weights=weights)[0]
@@ -249,6 +273,7 @@ class Command(BaseCommand):
             weights=[45, 45, 10],
         )[0]
         notice_date = clocks.plan_day(received_at) - timedelta(days=rng.randint(3, 70))
+        service_code = rng.choice(services_codes)
 
         return services.appeal_create(
             by="demo-loader",
@@ -280,12 +305,12 @@ class Command(BaseCommand):
                 authorization_number=(
                     f"PA{rng.randint(10**7, 10**8)}" if kind == Kind.PRE_SERVICE else ""
                 ),
-                service_codes=[rng.choice(services_codes)],
+                service_codes=[service_code],
                 diagnosis_codes=[rng.choice(DIAGNOSES)],
                 amount=Decimal(rng.randint(80, 42000)),
                 decided_by="um.nguyen",
             ),
-            summary=fake.sentence(nb_words=14),
+            summary=_summary(reason, service_code),
             external_id=f"DEMO-{rng.randint(10**9, 10**10)}",
             now=received_at,
         )
@@ -396,3 +421,8 @@ class Command(BaseCommand):
             )
         if not appeal.open_obligations() and rng.random() < 0.7:
             services.appeal_close(appeal=appeal, by=reviewer, now=decided_at)
+
+
+def _summary(reason: str, service_code: str) -> str:
+    argument = ARGUMENTS[reason].format(service=f"service {service_code}")
+    return argument[0].upper() + argument[1:] + "."
