@@ -302,14 +302,23 @@ def _facts(row: Mapping, overturn: float, source: str) -> CaseFacts:
     )
 
 
-def _score_rows(rows, *, now, weights, predictor) -> list[tuple]:
+def _scores(rows, *, now, weights, predictor) -> list[tuple[float, dict]]:
+    """(score, components) for each row, the overturn model asked once for all."""
     probabilities = predictor.predict(rows)
-    scored = []
-    for row, probability in zip(rows, probabilities, strict=True):
-        facts = _facts(row, probability, predictor.source)
-        score, components = score_case(facts=facts, now=now, weights=weights)
-        scored.append((row["id"], score, components, row["updated_at"]))
-    return scored
+    return [
+        score_case(
+            facts=_facts(row, probability, predictor.source), now=now, weights=weights
+        )
+        for row, probability in zip(rows, probabilities, strict=True)
+    ]
+
+
+def _score_rows(rows, *, now, weights, predictor) -> list[tuple]:
+    scores = _scores(rows, now=now, weights=weights, predictor=predictor)
+    return [
+        (row["id"], score, components, row["updated_at"])
+        for row, (score, components) in zip(rows, scores, strict=True)
+    ]
 
 
 def _write_scores(scored: list[tuple], *, now: datetime, changed_only=False) -> int:
@@ -403,13 +412,10 @@ def appeals_score_new(appeals: Sequence[Appeal], *, now: datetime) -> None:
     broker."""
     weights, predictor = scoring_inputs()
     rows = [_unsaved_row(appeal) for appeal in appeals]
-    probabilities = predictor.predict(rows)
+    scores = _scores(rows, now=now, weights=weights, predictor=predictor)
 
-    for appeal, row, probability in zip(appeals, rows, probabilities, strict=True):
-        facts = _facts(row, probability, predictor.source)
-        appeal.score, appeal.score_components = score_case(
-            facts=facts, now=now, weights=weights
-        )
+    for appeal, (score, components) in zip(appeals, scores, strict=True):
+        appeal.score, appeal.score_components = score, components
         appeal.scored_at = now
 
 
