@@ -408,3 +408,16 @@ def test_a_reviewer_can_take_an_unassigned_case_from_its_page(client, rita):
     assert "Take this case" in page
     appeal.refresh_from_db()
     assert appeal.assignee == rita
+
+
+def test_a_decision_letter_without_provider_or_codes_ends_its_sentence_cleanly(
+    physician,
+):
+    appeal = make_appeal(denial=CODING)
+    Appeal.objects.filter(pk=appeal.pk).update(provider=None)
+    appeal.refresh_from_db()
+
+    notice = notice_render(appeal=appeal, kind=NoticeKind.DECISION, by=physician)
+
+    text = " ".join(notice.body_html.split())
+    assert "about a service you asked us to cover.</p>" in text
