@@ -11,7 +11,7 @@ runaway integration, that is a fair price for one counter.
 import logging
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
@@ -63,24 +63,26 @@ class IntegrationRateThrottle(SimpleRateThrottle):
         return used <= self.num_requests
 
     def count_request(self, counter: str) -> int:
-        if isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
-            return self._count_on_redis(counter)
+        # The proxy `cache` is not an instance of its backend's class; the backend is.
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if isinstance(backend, RedisCache):
+            return self._count_on_redis(backend, counter)
 
-        if cache.add(counter, 1, timeout=self.duration):
+        if backend.add(counter, 1, timeout=self.duration):
             return 1
         try:
-            return cache.incr(counter)
+            return backend.incr(counter)
         except ValueError:
             # Evicted between the two calls: this request starts the count again.
-            cache.add(counter, 1, timeout=self.duration)
+            backend.add(counter, 1, timeout=self.duration)
             return 1
 
-    def _count_on_redis(self, counter: str) -> int:
+    def _count_on_redis(self, backend: RedisCache, counter: str) -> int:
         # One round trip, where the cache API takes three (add, then incr, which asks
         # whether the key exists first). Every request renews the expiry; with the
         # window in the key's name, that only keeps a finished window a little longer.
-        key = cache.make_and_validate_key(counter)
-        client = cache._cache.get_client(key, write=True)
+        key = backend.make_and_validate_key(counter)
+        client = backend._cache.get_client(key, write=True)
         with client.pipeline(transaction=False) as pipeline:
             used, _ = pipeline.incr(key).expire(key, self.duration).execute()
         return used

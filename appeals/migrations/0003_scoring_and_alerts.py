@@ -89,7 +89,10 @@ class Migration(migrations.Migration):
                     models.JSONField(
                         blank=True,
                         default=list,
-                        help_text='CPT/HCPCS code prefixes, e.g. ["J9", "964"]; the longest matching prefix decides a code\'s category.',
+                        help_text=(
+                            'CPT/HCPCS code prefixes, e.g. ["J9", "964"]; the longest '
+                            "matching prefix decides a code's category."
+                        ),
                     ),
                 ),
             ],
@@ -165,7 +168,10 @@ class Migration(migrations.Migration):
                     "safety_margin_hours",
                     models.FloatField(
                         default=24,
-                        help_text="A standard case with less slack than this is ordered by deadline, ahead of every other case.",
+                        help_text=(
+                            "A standard case with less slack than this is ordered by "
+                            "deadline, ahead of every other case."
+                        ),
                         validators=[django.core.validators.MinValueValidator(0)],
                         verbose_name="safety margin (hours), standard",
                     ),
@@ -244,7 +250,10 @@ class Migration(migrations.Migration):
                     models.DecimalField(
                         decimal_places=2,
                         default=50000,
-                        help_text="Denied amount that earns the full financial points (log scale).",
+                        help_text=(
+                            "Denied amount that earns the full financial points "
+                            "(log scale)."
+                        ),
                         max_digits=12,
                         validators=[django.core.validators.MinValueValidator(1)],
                         verbose_name="financial exposure cap",

@@ -219,7 +219,10 @@ class Migration(migrations.Migration):
                     models.JSONField(
                         blank=True,
                         default=list,
-                        help_text='Lines of business this reviewer works, e.g. ["medicare_advantage", "medicaid"].',
+                        help_text=(
+                            "Lines of business this reviewer works, e.g. "
+                            '["medicare_advantage", "medicaid"].'
+                        ),
                     ),
                 ),
                 (
@@ -254,7 +257,10 @@ class Migration(migrations.Migration):
                     "reports_to",
                     models.ForeignKey(
                         blank=True,
-                        help_text="The reviewer's manager: a manager's denials go to someone else.",
+                        help_text=(
+                            "The reviewer's manager: a manager's denials go to "
+                            "someone else."
+                        ),
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="direct_reports",
